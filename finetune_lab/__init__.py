@@ -42,7 +42,8 @@ class _DropTensorFlowDeprecation(_logging.Filter):
         return "TensorFlow and JAX classes are deprecated" not in record.getMessage()
 
 
-for _name in ("transformers.modeling_tf_utils", "transformers.tokenization_utils_base"):
-    _logging.getLogger(_name).addFilter(_DropTensorFlowDeprecation())
+# Every transformers module that emits it (transformers 4.57).
+for _name in ("modeling_tf_utils", "tokenization_utils_base", "feature_extraction_utils", "pipelines.base"):
+    _logging.getLogger(f"transformers.{_name}").addFilter(_DropTensorFlowDeprecation())
 
 __version__ = "0.1.0"

@@ -1,0 +1,249 @@
+"""The fine-tuning loop: AdamW, the train step, validation, early stopping (notebook 05, section 3).
+
+The train step is the update rule of notebook 01 with Adam in place of the
+raw gradient:
+
+    θ ← θ − η_t · Adam(∇L(θ)) − η_t · λ · θ
+
+where L is the empirical risk on the batch (mean cross-entropy of the
+logits), η_t the learning rate at step t (linear warm-up, then linear decay)
+and λ the weight decay, applied to the weights directly ("decoupled",
+Loshchilov & Hutter 2019, "Decoupled Weight Decay Regularization"), not
+added to the loss, and not to LayerNorm weights or biases (as in BERT,
+Devlin et al. 2019).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import weakref
+from dataclasses import dataclass, field
+
+import numpy as np
+import tensorflow as tf
+from tqdm.auto import tqdm
+from transformers import AdamWeightDecay, create_optimizer
+
+from finetune_lab.batches import Encoded, evaluation_order, pad_batch, training_order
+
+
+def make_optimizer(learning_rate: float, num_train_steps: int, warmup_ratio: float,
+                   weight_decay: float):
+    """AdamW with linear warm-up and linear decay, from transformers.
+
+    Args:
+        learning_rate: the peak learning rate η, reached after warm-up.
+        num_train_steps: total optimizer steps (epochs × batches per epoch).
+        warmup_ratio: share of the steps over which η ramps up from 0.
+        weight_decay: λ in the update rule; LayerNorm weights and biases are excluded.
+
+    Returns:
+        ``(optimizer, schedule)``; ``schedule(step)`` is η at that step.
+
+    Raises:
+        ValueError: a learning rate ≤ 0, no training steps, or a weight decay
+            that the optimizer would silently drop.
+    """
+    if not learning_rate > 0:
+        raise ValueError(f"learning_rate must be > 0, got {learning_rate}: try 5e-5")
+    if num_train_steps < 1:
+        raise ValueError("no training steps: give at least one batch of training examples")
+    optimizer, schedule = create_optimizer(
+        init_lr=learning_rate, num_train_steps=num_train_steps,
+        num_warmup_steps=int(warmup_ratio * num_train_steps), weight_decay_rate=weight_decay,
+    )
+    # create_optimizer returns plain Adam, with no decay at all, when the rate is 0.
+    if weight_decay > 0 and not isinstance(optimizer, AdamWeightDecay):
+        raise ValueError("weight decay was requested but the optimizer does not apply it")
+    return optimizer, schedule
+
+
+def decayed_weights(optimizer, model: tf.keras.Model) -> dict[str, list[str]]:
+    """Which trainable weights the optimizer decays and which it excludes.
+
+    Returns:
+        ``{"decayed": [names], "excluded": [names]}``.
+    """
+    decays = getattr(optimizer, "_do_use_weight_decay", lambda name: False)
+    names = [v.name for v in model.trainable_variables]
+    return {"decayed": [n for n in names if decays(n)],
+            "excluded": [n for n in names if not decays(n)]}
+
+
+def empirical_risk(labels: tf.Tensor, logits: tf.Tensor) -> tf.Tensor:
+    """Mean cross-entropy of the logits: L(θ) on one batch (notebooks 01 and 02).
+
+    Args:
+        labels: (batch,) int32 class ids.
+        logits: (batch, 2) scores before the softmax, any float dtype.
+
+    Returns:
+        A float32 scalar. With two classes this equals the binary
+        cross-entropy from logits of z = logit₁ − logit₀ (notebook 02).
+    """
+    logits = tf.cast(logits, tf.float32)  # the loss stays float32 under mixed precision
+    losses = tf.keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True)
+    return tf.reduce_mean(losses)
+
+
+# (batch, seq_len) with both sizes unknown: one trace serves every padded shape.
+_IDS = tf.TensorSpec([None, None], tf.int32)
+FEATURES_SIGNATURE = {"input_ids": _IDS, "attention_mask": _IDS, "token_type_ids": _IDS}
+
+
+def make_train_step(model: tf.keras.Model, optimizer):
+    """A compiled function doing one gradient step on one batch; returns the batch loss.
+
+    One trace serves every batch shape: the sequence length is left unknown
+    in the signature, so dynamic padding never triggers a retrace.
+    """
+    scaled = isinstance(optimizer, tf.keras.mixed_precision.LossScaleOptimizer)
+
+    @tf.function(input_signature=[FEATURES_SIGNATURE, tf.TensorSpec([None], tf.int32)])
+    def train_step(features, labels):
+        with tf.GradientTape() as tape:
+            logits = model(features, training=True).logits        # (batch, 2)
+            loss = empirical_risk(labels, logits)                 # L(θ)
+            # float16 gradients underflow; scale the loss up, the gradients back down.
+            objective = optimizer.get_scaled_loss(loss) if scaled else loss
+        gradients = tape.gradient(objective, model.trainable_variables)    # ∇L(θ)
+        if scaled:
+            gradients = optimizer.get_unscaled_gradients(gradients)
+        optimizer.apply_gradients(zip(gradients, model.trainable_variables))  # θ ← θ − η·Adam(∇L) − ηλθ
+        return loss
+
+    return train_step
+
+
+@dataclass
+class Evaluation:
+    """Loss, accuracy and class probabilities on a labelled set.
+
+    Attributes:
+        loss: mean cross-entropy (nats per example).
+        accuracy: share of argmax predictions equal to the labels.
+        probabilities: (num_examples, 2) float32 softmax outputs, in the input order.
+    """
+
+    loss: float
+    accuracy: float
+    probabilities: np.ndarray
+
+    @property
+    def predictions(self) -> np.ndarray:
+        """(num_examples,) int64 predicted class ids."""
+        return self.probabilities.argmax(axis=1)
+
+
+def predict_logits(model: tf.keras.Model, tokenizer, encoded: Encoded, batch_size: int = 64) -> np.ndarray:
+    """Logits of every example, (num_examples, num_labels) float32, in the input order.
+
+    Batches are sorted by length so they pad little; dropout is off.
+    """
+    logits = np.zeros((len(encoded), model.config.num_labels), np.float32)
+    forward = _inference_function(model)
+    for indices in evaluation_order(encoded.lengths, batch_size):
+        features, _ = pad_batch(tokenizer, encoded, indices)
+        logits[indices] = forward(features).numpy()
+    return logits
+
+
+_INFERENCE = weakref.WeakKeyDictionary()
+
+
+def _inference_function(model: tf.keras.Model):
+    """The model's forward pass compiled once per model (eager calls are several times slower)."""
+    if model not in _INFERENCE:
+        _INFERENCE[model] = tf.function(
+            lambda features: tf.cast(model(features, training=False).logits, tf.float32),
+            input_signature=[FEATURES_SIGNATURE])
+    return _INFERENCE[model]
+
+
+def evaluate(model: tf.keras.Model, tokenizer, encoded: Encoded, batch_size: int = 64) -> Evaluation:
+    """Loss and accuracy on a labelled set (no gradient step)."""
+    logits = predict_logits(model, tokenizer, encoded, batch_size)
+    loss = float(empirical_risk(tf.constant(encoded.labels), tf.constant(logits)))
+    probabilities = tf.nn.softmax(logits).numpy()
+    accuracy = float(np.mean(probabilities.argmax(axis=1) == encoded.labels))
+    return Evaluation(loss, accuracy, probabilities)
+
+
+@dataclass
+class History:
+    """What happened during fine-tuning.
+
+    Attributes:
+        step_loss: training loss of every step (batch empirical risk).
+        step_learning_rate: η at every step.
+        epoch_train_loss: mean training loss per epoch.
+        val_loss, val_accuracy: validation loss and accuracy per epoch.
+        best_epoch: 1-based epoch whose weights were kept.
+        stopped_early: whether early stopping ended training.
+        seconds: wall-clock training time.
+    """
+
+    step_loss: list[float] = field(default_factory=list)
+    step_learning_rate: list[float] = field(default_factory=list)
+    epoch_train_loss: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_accuracy: list[float] = field(default_factory=list)
+    best_epoch: int = 0
+    stopped_early: bool = False
+    seconds: float = 0.0
+
+
+def num_train_steps(num_examples: int, batch_size: int, epochs: int) -> int:
+    """Optimizer steps for a run: batches per epoch (the last may be partial) × epochs."""
+    return math.ceil(num_examples / batch_size) * epochs
+
+
+def fine_tune(model: tf.keras.Model, tokenizer, optimizer, schedule, train: Encoded,
+              validation: Encoded, epochs: int, batch_size: int, patience: int = 1,
+              seed: int = 0, progress: bool = True) -> History:
+    """Fine-tune with validation after every epoch and early stopping.
+
+    Early stopping: training stops once the validation loss has failed to
+    improve for more than ``patience`` consecutive epochs, and the weights of
+    the best epoch are restored at the end either way.
+
+    Args:
+        train, validation: tokenised examples (``batches.encode``).
+        epochs: at most this many passes over ``train``.
+        batch_size: examples per gradient step.
+        seed: fixes the batch order of every epoch.
+        progress: show a tqdm progress bar per epoch.
+
+    Returns:
+        A ``History``; the model holds the best epoch's weights.
+    """
+    train_step = make_train_step(model, optimizer)
+    history, best_loss, best_weights, waited = History(), math.inf, None, 0
+    started = time.perf_counter()
+    for epoch in range(1, epochs + 1):
+        batches = training_order(train.lengths, batch_size, seed=seed * 1000 + epoch)
+        bar = tqdm(batches, desc=f"epoch {epoch}/{epochs}", unit="batch", disable=not progress)
+        for indices in bar:
+            features, labels = pad_batch(tokenizer, train, indices)
+            loss = float(train_step(features, labels))
+            history.step_loss.append(loss)
+            history.step_learning_rate.append(float(schedule(optimizer.iterations - 1)))
+            bar.set_postfix(loss=f"{loss:.3f}")
+        history.epoch_train_loss.append(float(np.mean(history.step_loss[-len(batches):])))
+        result = evaluate(model, tokenizer, validation, batch_size * 2)
+        history.val_loss.append(result.loss)
+        history.val_accuracy.append(result.accuracy)
+        if progress:
+            print(f"epoch {epoch}: train loss {history.epoch_train_loss[-1]:.4f}, "
+                  f"validation loss {result.loss:.4f}, validation accuracy {result.accuracy:.4f}")
+        if result.loss < best_loss:
+            best_loss, best_weights, waited, history.best_epoch = result.loss, model.get_weights(), 0, epoch
+        else:
+            waited += 1
+            if waited > patience:
+                history.stopped_early = True
+                break
+    model.set_weights(best_weights)
+    history.seconds = time.perf_counter() - started
+    return history

@@ -1,0 +1,158 @@
+"""Dynamic padding, the fine-tuning loop, save/reload: checked against oracles."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from transformers import AdamWeightDecay
+
+from conftest import make_tiny_bert
+from finetune_lab import batches, evaluate, fine_tune
+from finetune_lab.device import set_seed
+
+SENTENCES = ["a gorgeous , witty , seductive movie .", "dull", "the plot is nothing but boilerplate clichés",
+             "it 's a charming and often affecting journey .", "bad", "one of the year 's best films"]
+LABELS = [1, 0, 0, 1, 0, 1]
+
+
+def test_padded_logits_equal_unpadded_logits(tiny_bert, tokenizer):
+    """The attention mask makes padding invisible: each sentence alone vs in a padded batch."""
+    encoded = batches.encode(tokenizer, SENTENCES, LABELS)
+    features, _ = batches.pad_batch(tokenizer, encoded, np.arange(len(SENTENCES)))
+    assert features["input_ids"].shape == (6, int(encoded.lengths.max()))
+    np.testing.assert_array_equal(features["attention_mask"].numpy().sum(axis=1), encoded.lengths)
+    padded = tiny_bert(features, training=False).logits.numpy()
+    for row in range(len(SENTENCES)):
+        alone, _ = batches.pad_batch(tokenizer, encoded, np.array([row]))
+        np.testing.assert_allclose(tiny_bert(alone, training=False).logits.numpy()[0], padded[row], atol=1e-5)
+
+
+def test_an_all_ones_mask_changes_the_logits_of_padded_sentences(tiny_bert, tokenizer):
+    """The common mistake of notebook 05: without the real mask, padding leaks in."""
+    encoded = batches.encode(tokenizer, SENTENCES, LABELS)
+    features, _ = batches.pad_batch(tokenizer, encoded, np.arange(len(SENTENCES)))
+    wrong = dict(features, attention_mask=tf.ones_like(features["attention_mask"]))
+    difference = np.abs(tiny_bert(wrong).logits.numpy() - tiny_bert(features).logits.numpy()).max(axis=1)
+    shortest = int(np.argmin(encoded.lengths))
+    assert difference[shortest] > 1e-3
+
+
+@pytest.mark.parametrize("group_by_length", [True, False])
+def test_training_order_uses_every_example_once(group_by_length):
+    lengths = np.random.default_rng(1).integers(3, 60, size=1000)
+    order = batches.training_order(lengths, 32, seed=5, group_by_length=group_by_length)
+    assert sorted(np.concatenate(order).tolist()) == list(range(1000))
+    assert sum(len(b) < 32 for b in order) <= 1  # only one partial batch
+    again = batches.training_order(lengths, 32, seed=5, group_by_length=group_by_length)
+    assert all(np.array_equal(a, b) for a, b in zip(order, again))
+
+
+def test_grouping_by_length_pads_less():
+    lengths = np.random.default_rng(2).integers(3, 60, size=3200)
+    def padded_tokens(order):
+        return sum(len(b) * lengths[b].max() for b in order)
+    grouped = padded_tokens(batches.training_order(lengths, 32, seed=0, group_by_length=True))
+    random = padded_tokens(batches.training_order(lengths, 32, seed=0, group_by_length=False))
+    assert grouped < 0.7 * random
+
+
+def test_evaluation_order_is_fixed_and_complete():
+    lengths = np.array([5, 3, 9, 3, 7])
+    order = batches.evaluation_order(lengths, 2)
+    assert [b.tolist() for b in order] == [[1, 3], [0, 4], [2]]
+
+
+def test_learning_rate_zero_or_negative_is_rejected():
+    for bad in (0.0, -1e-5):
+        with pytest.raises(ValueError, match="learning_rate must be > 0"):
+            fine_tune.make_optimizer(bad, 10, 0.1, 0.01)
+
+
+def test_weight_decay_really_applies_except_to_layer_norm_and_biases(tiny_bert):
+    optimizer, schedule = fine_tune.make_optimizer(1e-3, 100, 0.1, 0.01)
+    assert isinstance(optimizer, AdamWeightDecay)
+    split = fine_tune.decayed_weights(optimizer, tiny_bert)
+    assert split["decayed"] and all("LayerNorm" in n or "bias" in n for n in split["excluded"])
+    assert not any("LayerNorm" in n or "bias" in n for n in split["decayed"])
+    # Linear warm-up to the peak over 10 steps, then linear decay to 0.
+    assert float(schedule(5)) == pytest.approx(5e-4)
+    assert float(schedule(10)) == pytest.approx(1e-3)
+    assert float(schedule(100)) == pytest.approx(0.0, abs=1e-9)
+
+
+def test_one_step_follows_the_decoupled_update_rule(tiny_bert, tokenizer):
+    """θ ← θ − η·Adam(∇L) − ηλθ; on Adam's first step Adam(g) = g / (|g| + ε)."""
+    learning_rate, weight_decay = 1e-3, 0.1
+    optimizer, schedule = fine_tune.make_optimizer(learning_rate, 10, 0.0, weight_decay)
+    encoded = batches.encode(tokenizer, SENTENCES, LABELS)
+    features, labels = batches.pad_batch(tokenizer, encoded, np.arange(6))
+    kernel = next(v for v in tiny_bert.trainable_variables if "classifier" in v.name and "kernel" in v.name)
+    with tf.GradientTape() as tape:
+        loss = fine_tune.empirical_risk(labels, tiny_bert(features, training=False).logits)
+    gradient = tape.gradient(loss, kernel).numpy()
+    before = kernel.numpy()
+    # Dropout off for the comparison: the compiled step uses training=True, so
+    # rebuild the model without dropout.
+    tiny_bert.config.hidden_dropout_prob = 0.0
+    for layer in tiny_bert.submodules:
+        if isinstance(layer, tf.keras.layers.Dropout):
+            layer.rate = 0.0
+    fine_tune.make_train_step(tiny_bert, optimizer)(features, labels)
+    eta = float(schedule(0))
+    expected = before - eta * before * weight_decay - eta * gradient / (np.abs(gradient) + 1e-8)
+    np.testing.assert_allclose(kernel.numpy(), expected, atol=1e-6)
+
+
+def _first_epoch_losses(seed, tokenizer):
+    set_seed(seed)
+    model = make_tiny_bert(seed)
+    encoded = batches.encode(tokenizer, SENTENCES * 8, LABELS * 8)
+    optimizer, schedule = fine_tune.make_optimizer(1e-3, fine_tune.num_train_steps(48, 8, 1), 0.1, 0.01)
+    history = fine_tune.fine_tune(model, tokenizer, optimizer, schedule, encoded, encoded,
+                                  epochs=1, batch_size=8, seed=seed, progress=False)
+    return history
+
+
+def test_same_seed_repeats_the_first_epoch_exactly(tokenizer):
+    first, second = _first_epoch_losses(0, tokenizer), _first_epoch_losses(0, tokenizer)
+    assert len(first.step_loss) == 6
+    assert first.step_loss == second.step_loss
+    assert first.val_loss == second.val_loss
+    assert _first_epoch_losses(1, tokenizer).step_loss != first.step_loss
+
+
+def test_early_stopping_restores_the_best_weights(tokenizer):
+    """A learning rate so large that validation loss gets worse: the first epoch's weights come back."""
+    set_seed(0)
+    model = make_tiny_bert(0)
+    train = batches.encode(tokenizer, SENTENCES * 4, LABELS * 4)
+    validation = batches.encode(tokenizer, SENTENCES, [1 - y for y in LABELS])  # learning hurts here
+    optimizer, schedule = fine_tune.make_optimizer(1e-2, fine_tune.num_train_steps(24, 8, 5), 0.0, 0.0)
+    history = fine_tune.fine_tune(model, tokenizer, optimizer, schedule, train, validation,
+                                  epochs=5, batch_size=8, patience=0, progress=False)
+    assert history.stopped_early and len(history.val_loss) < 5
+    best = int(np.argmin(history.val_loss))
+    assert history.best_epoch == best + 1
+    assert fine_tune.evaluate(model, tokenizer, validation).loss == pytest.approx(history.val_loss[best], rel=1e-5)
+
+
+def test_save_and_reload_give_identical_predictions(tiny_bert, tokenizer, tmp_path):
+    labels, probabilities = evaluate.predict(tiny_bert, tokenizer, SENTENCES)
+    assert labels.shape == (6,) and probabilities.shape == (6, 2)
+    evaluate.save(tiny_bert, tokenizer, tmp_path / "saved")
+    model, reloaded_tokenizer = evaluate.load(tmp_path / "saved")
+    labels_after, probabilities_after = evaluate.predict(model, reloaded_tokenizer, SENTENCES)
+    np.testing.assert_array_equal(labels, labels_after)
+    np.testing.assert_allclose(probabilities, probabilities_after, atol=1e-6)
+
+
+@pytest.mark.parametrize("texts, message", [([], "no texts"), (["fine", "  "], "text 1"), (["ok", None], "text 1")])
+def test_predict_rejects_bad_input(tiny_bert, tokenizer, texts, message):
+    with pytest.raises(ValueError, match=message):
+        evaluate.predict(tiny_bert, tokenizer, texts)
+
+
+def test_metrics_match_a_hand_count():
+    metrics = evaluate.classification_metrics([1, 1, 0, 0, 1], [1, 0, 0, 1, 1])
+    assert metrics["accuracy"] == pytest.approx(0.6)
+    assert metrics["precision"] == pytest.approx(2 / 3) and metrics["recall"] == pytest.approx(2 / 3)
+    assert metrics["confusion_matrix"] == [[1, 1], [1, 2]]
