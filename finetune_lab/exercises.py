@@ -1,0 +1,446 @@
+"""Self-checks for the exercises at the end of notebooks 01, 02 and 03.
+
+Each ``check_*`` function calls the student's function on small fixed
+inputs, compares the result with the reference from this package, and, when
+they differ, recognises the usual mistakes (a wrong sign, a missing 1/N, a
+missing decay term, ...) to give a specific hint. It never raises: a student
+function that is not written yet (``raise NotImplementedError``) or that
+crashes gets a "Not yet" message too, so a notebook runs headless unchanged.
+
+The result displays as its message in a notebook; ``result.passed`` is the verdict.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+
+from finetune_lab.gradient_step import gradient_step
+from finetune_lab.losses import (
+    PROBABILITY_EPSILON,
+    binary_cross_entropy,
+    binary_cross_entropy_gradient,
+    binary_cross_entropy_with_logits,
+    binary_cross_entropy_with_logits_gradient,
+    sigmoid,
+)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The verdict of a self-check: ``passed`` and a message that starts with "Correct" or "Not yet"."""
+
+    passed: bool
+    message: str
+
+    def __repr__(self) -> str:
+        return self.message
+
+
+def _correct(what: str) -> CheckResult:
+    return CheckResult(True, f"Correct: {what}")
+
+
+def _not_yet(hint: str) -> CheckResult:
+    return CheckResult(False, f"Not yet: {hint}")
+
+
+class _StudentFailed(Exception):
+    """The student's function raised; carries the "Not yet" result to return."""
+
+    def __init__(self, result: CheckResult):
+        super().__init__(result.message)
+        self.result = result
+
+
+def _call(function: Callable, *args):
+    """``function(*args)``; a crash becomes a ``_StudentFailed`` with a readable hint."""
+    name = getattr(function, "__name__", "your function")
+    try:
+        return function(*args)
+    except NotImplementedError:
+        raise _StudentFailed(_not_yet(f"{name} still raises NotImplementedError: replace that line "
+                                      "with your code and run the cell again.")) from None
+    except Exception as error:  # the student's bug, whatever it is, becomes a hint
+        raise _StudentFailed(_not_yet(f"{name} raised {type(error).__name__}: {error}")) from None
+
+
+def _checked(check: Callable[..., CheckResult]) -> Callable[..., CheckResult]:
+    """Turn a ``_StudentFailed`` raised inside ``check`` into its result."""
+    def wrapper(*args, **kwargs) -> CheckResult:
+        try:
+            return check(*args, **kwargs)
+        except _StudentFailed as failure:
+            return failure.result
+    wrapper.__name__, wrapper.__doc__ = check.__name__, check.__doc__
+    return wrapper
+
+
+def _same(value, expected, rtol: float = 1e-6) -> bool:
+    """Same shape and values to ``rtol`` (absolute 1e-10)."""
+    try:
+        value = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    expected = np.asarray(expected, dtype=np.float64)
+    return value.shape == expected.shape and np.allclose(value, expected, rtol=rtol, atol=1e-10)
+
+
+def _diagnose(value, expected, mistakes: Sequence[tuple[object, str]], what: str) -> CheckResult:
+    """Correct if ``value`` matches ``expected``, else the hint of the first matching mistake."""
+    if _same(value, expected):
+        return _correct(what)
+    expected_shape = np.shape(expected)
+    if np.shape(value) != expected_shape:
+        return _not_yet(f"expected shape {expected_shape}, got {np.shape(value)}.")
+    for wrong, hint in mistakes:
+        if _same(value, wrong):
+            return _not_yet(hint)
+    return _not_yet(f"expected {np.round(expected, 6).tolist()}, got "
+                    f"{np.round(np.asarray(value, dtype=np.float64), 6).tolist()}; "
+                    "compare your formula with the one in the markdown cell above, term by term.")
+
+
+# ---------------------------------------------------------------- notebook 01
+
+_INPUTS_01 = np.array([0.5, -1.0, 2.0, 1.5])
+_TARGETS_01 = np.array([1.0, -0.5, 2.5, 0.0])
+_THETA_01 = np.array([0.3, -0.2])
+
+
+def squared_error_risk_gradient(theta: np.ndarray, inputs: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """Gradient of ``L(w, b) = (1/N) sum_i (w x_i + b - y_i)^2`` with respect to ``theta = (w, b)`` (notebook 01).
+
+    ``dL/dw = (2/N) sum_i r_i x_i`` and ``dL/db = (2/N) sum_i r_i`` with the
+    residual ``r_i = w x_i + b - y_i``. Shapes: ``theta (2,)``,
+    ``inputs (N,)``, ``targets (N,)``; returns ``(2,)`` float64.
+    """
+    residuals = theta[0] * inputs + theta[1] - targets  # (N,)
+    return 2 * np.array([np.mean(residuals * inputs), np.mean(residuals)])
+
+
+@_checked
+def check_risk_gradient(student_function: Callable) -> CheckResult:
+    """Exercise 1 of notebook 01: ``student_function(theta, inputs, targets)`` is the risk's gradient."""
+    value = _call(student_function, _THETA_01.copy(), _INPUTS_01.copy(), _TARGETS_01.copy())
+    expected = squared_error_risk_gradient(_THETA_01, _INPUTS_01, _TARGETS_01)
+    n = len(_INPUTS_01)
+    mistakes = [
+        (-expected, "wrong sign: the residual is prediction minus target, r_i = w x_i + b - y_i, "
+                    "and the gradient points uphill (gradient descent then subtracts it)."),
+        (n * expected, f"missing 1/N: you summed over the {n} examples; the risk is a mean, so divide by N."),
+        (expected / 2, "missing the factor 2: d(r^2)/dr = 2 r."),
+        (n * expected / 2, "missing both the factor 2 from d(r^2)/dr and the 1/N of the mean."),
+        (expected[::-1], "the two components are swapped: return (dL/dw, dL/db) in the order of theta = (w, b)."),
+    ]
+    return _diagnose(value, expected, mistakes, "your gradient matches (2/N) sum_i r_i (x_i, 1).")
+
+
+_THETA_STEP = np.array([1.0, -2.0, 0.5])
+_GRADIENT_STEP = np.array([0.5, 0.25, -1.0])
+
+
+@_checked
+def check_gradient_step(student_function: Callable) -> CheckResult:
+    """Exercise 2 of notebook 01: ``student_function(parameters, gradients, learning_rate, weight_decay)``."""
+    theta, g, eta, lam = _THETA_STEP.copy(), _GRADIENT_STEP.copy(), 0.1, 0.3
+    value = _call(student_function, theta, g, eta, lam)
+    if not (np.array_equal(theta, _THETA_STEP) and np.array_equal(g, _GRADIENT_STEP)):
+        return _not_yet("your function changed its input array in place (e.g. parameters -= ...): "
+                        "return a new array, parameters - ..., and leave the input as it was.")
+    expected = gradient_step(_THETA_STEP, _GRADIENT_STEP, eta, lam)
+    mistakes = [
+        (theta - eta * g, "missing decay term: subtract learning_rate * weight_decay * parameters as well."),
+        (theta - eta * g - lam * theta, "the decay term is not scaled by the learning rate: it is "
+                                        "learning_rate * weight_decay * parameters."),
+        (theta + eta * g - eta * lam * theta, "wrong sign on the gradient: adding it climbs the loss; subtract it."),
+        (theta - eta * g + eta * lam * theta, "wrong sign on the decay term: adding it makes the "
+                                              "parameters grow; decay subtracts it."),
+        (theta - eta * g - eta * lam * g, "the decay term uses the gradients; it shrinks the parameters: "
+                                          "learning_rate * weight_decay * parameters."),
+        (theta - eta * g - eta * lam / 2 * theta, "the penalty (lambda/2)||theta||^2 has gradient lambda * theta, "
+                                                  "so the decay term has no 1/2."),
+        (-eta * g - eta * lam * theta, "you returned the update, not the new parameters: start from parameters."),
+    ]
+    result = _diagnose(value, expected, mistakes, "theta - eta * grad - eta * lambda * theta.")
+    if not result.passed:
+        return result
+    scalar_hint = ("arrays work but a single number does not: theta=1, gradient=0.5, "
+                   "learning_rate=0.1, weight_decay=0.01 must give 0.949")
+    try:
+        scalar = _call(student_function, 1.0, 0.5, 0.1, 0.01)
+    except _StudentFailed as failure:
+        return _not_yet(f"{scalar_hint} ({failure.result.message.removeprefix('Not yet: ')})")
+    return result if _same(scalar, 0.949) else _not_yet(f"{scalar_hint}, got {scalar!r}.")
+
+
+def divergence_threshold(inputs: np.ndarray) -> float:
+    """The learning rate above which gradient descent on the squared-error risk diverges (notebook 01).
+
+    The risk of the line ``w x + b`` is quadratic with constant Hessian
+    ``H = (2/N) sum_i (x_i, 1)(x_i, 1)^T``; a step multiplies the error along
+    an eigenvector by ``1 - eta * lambda_k``, so it grows once ``eta > 2 / lambda_max``.
+    """
+    design = np.stack([inputs, np.ones_like(inputs)], axis=1)  # (N, 2)
+    hessian = 2 * design.T @ design / len(inputs)  # (2, 2)
+    return float(2 / np.linalg.eigvalsh(hessian).max())
+
+
+@_checked
+def check_divergence_threshold(student_value: float, inputs: np.ndarray) -> CheckResult:
+    """Exercise 3 of notebook 01: ``student_value`` is the critical learning rate for ``inputs``."""
+    design = np.stack([inputs, np.ones_like(inputs)], axis=1)
+    eigenvalues = np.linalg.eigvalsh(2 * design.T @ design / len(inputs))
+    expected, small, large = divergence_threshold(inputs), eigenvalues.min(), eigenvalues.max()
+    mistakes = [
+        (1 / large, "1/lambda_max is the learning rate that lands on the minimum along the steepest "
+                    "direction in one step; the error only grows beyond twice that."),
+        (2 / small, "you used the smallest eigenvalue: the steepest direction (largest eigenvalue) "
+                    "is the first to diverge."),
+        (1 / small, "use the largest eigenvalue, and 2/lambda, not 1/lambda."),
+        (2 * expected, "your Hessian misses the factor 2 of the squared error: H = (2/N) X^T X."),
+        (large, "that is lambda_max itself; the threshold is 2 / lambda_max."),
+    ]
+    return _diagnose(student_value, expected, mistakes,
+                     f"gradient descent diverges for learning rates above 2/lambda_max = {expected:.4f}.")
+
+
+# ---------------------------------------------------------------- notebook 02
+
+_PROBABILITIES_02 = np.array([0.9, 0.2, 0.6, 0.35, 0.99])
+_LABELS_02 = np.array([1.0, 0.0, 0.0, 1.0, 1.0])
+_LOGITS_02 = np.array([2.0, -1.0, 0.5, -3.0])
+_LOGIT_LABELS_02 = np.array([1.0, 1.0, 0.0, 0.0])
+
+
+@_checked
+def check_binary_cross_entropy(student_function: Callable) -> CheckResult:
+    """Exercise 1 of notebook 02: ``student_function(probabilities, labels)`` is the mean loss."""
+    p, y = _PROBABILITIES_02, _LABELS_02
+    value = _call(student_function, p.copy(), y.copy())
+    expected = binary_cross_entropy(p, y)
+    mistakes = [
+        (-expected, "wrong sign: log p is negative for p < 1, so the loss needs a minus in front."),
+        (len(p) * expected, "missing 1/N: you summed the per-example losses; the empirical risk is their mean."),
+        (binary_cross_entropy(p, 1 - y), "labels swapped: y multiplies log p (the probability of class 1) "
+                                         "and 1 - y multiplies log(1 - p)."),
+        (expected / np.log(10), "use the natural log, np.log, not np.log10: losses are in nats."),
+        (expected / np.log(2), "use the natural log, np.log, not np.log2: losses are in nats."),
+    ]
+    result = _diagnose(value, expected, mistakes, "the mean of -[y log p + (1 - y) log(1 - p)].")
+    if not result.passed:
+        return result
+    with np.errstate(all="ignore"):
+        extreme = _call(student_function, np.array([0.0, 1.0, 1.0, 0.0]), np.array([0.0, 1.0, 0.0, 1.0]))
+    if not np.isfinite(extreme):
+        return _not_yet(f"probabilities of exactly 0 or 1 give {float(extreme)} (log(0) = -inf, 0 * -inf = nan): "
+                        f"clip them to [{PROBABILITY_EPSILON:g}, 1 - {PROBABILITY_EPSILON:g}] with np.clip first.")
+    return _correct("the mean of -[y log p + (1 - y) log(1 - p)], finite even at p = 0 and p = 1.")
+
+
+@_checked
+def check_logits_gradient(student_function: Callable) -> CheckResult:
+    """Exercise 2 of notebook 02: ``student_function(logits, labels)`` is d(mean loss)/d(logits)."""
+    z, y = _LOGITS_02, _LOGIT_LABELS_02
+    value = _call(student_function, z.copy(), y.copy())
+    expected = binary_cross_entropy_with_logits_gradient(z, y)
+    p = sigmoid(z)
+    mistakes = [
+        (-expected, "wrong sign: it is y_hat - y (prediction minus label), not y - y_hat."),
+        (len(z) * expected, "missing 1/N: the loss is a mean over N examples, so each logit's gradient has a 1/N."),
+        (expected * p * (1 - p), "you multiplied by sigmoid'(z) = y_hat (1 - y_hat) once more; it already "
+                                 "cancelled against the denominator of dl/dy_hat."),
+        (len(z) * expected * p * (1 - p), "missing 1/N, and sigmoid'(z) = y_hat (1 - y_hat) is applied twice."),
+        (binary_cross_entropy_gradient(p, y), "that is the gradient with respect to the probabilities, "
+                                              "dL/dy_hat; multiply by dy_hat/dz = y_hat (1 - y_hat)."),
+        ((p - (1 - y)) / len(z), "labels swapped: subtract y, the label of the positive class."),
+    ]
+    return _diagnose(value, expected, mistakes, "(sigmoid(z) - y) / N.")
+
+
+@_checked
+def check_stable_bce_with_logits(student_function: Callable) -> CheckResult:
+    """Exercise 3 of notebook 02: ``student_function(logits, labels)`` is the stable mean loss."""
+    z, y = _LOGITS_02, _LOGIT_LABELS_02
+    value = _call(student_function, z.copy(), y.copy())
+    expected = binary_cross_entropy_with_logits(z, y)
+    mistakes = [
+        (-expected, "wrong sign: the loss is softplus(z) - y z, and it is never negative."),
+        (len(z) * expected, "missing 1/N: return the mean over examples, not the sum."),
+        (binary_cross_entropy_with_logits(z, 1 - y), "labels swapped: the term is - y z with y the label."),
+    ]
+    result = _diagnose(value, expected, mistakes, "softplus(z) - y z.")
+    if not result.passed:
+        return result
+    extreme_z, extreme_y = np.array([1000.0, -1000.0, 800.0, -800.0]), np.array([0.0, 1.0, 1.0, 0.0])
+    with np.errstate(all="ignore"):
+        extreme = _call(student_function, extreme_z, extreme_y)
+    expected = binary_cross_entropy_with_logits(extreme_z, extreme_y)  # 500
+    if not np.isfinite(extreme):
+        return _not_yet(f"logits of +-1000 give {float(extreme)}: exp(1000) overflows. Write softplus(z) as "
+                        "np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z))), which never exponentiates a positive number.")
+    if _same(extreme, binary_cross_entropy(sigmoid(extreme_z), extreme_y)):
+        return _not_yet("you went through probabilities and clipped them, so a logit of 1000 with label 0 "
+                        "costs 16.1 instead of 1000. Stay with logits: max(z, 0) - y z + log1p(exp(-|z|)).")
+    if not _same(extreme, expected):
+        return _not_yet(f"logits of +-1000 give {float(extreme):.6g}, expected {float(expected):.6g} "
+                        "(a logit of 1000 with label 0 costs 1000).")
+    return _correct("softplus(z) - y z, exact even for logits of +-1000.")
+
+
+# ---------------------------------------------------------------- notebook 03
+
+_FEATURES_03 = np.array([[1.0, 0.0, 2.0], [0.5, -1.0, 0.0], [0.0, 1.5, -0.5],
+                         [2.0, 0.5, 1.0], [-1.0, 0.0, 0.5]])
+_LABELS_03 = np.array([1, 0, 1, 1, 0])
+_WEIGHTS_03 = np.array([0.2, -0.4, 0.1])
+_BIAS_03 = 0.3
+_DECAY_03 = 0.5
+
+
+def _regularised_gradients(weight_decay_factor: float = 1.0, bias_decay: float = 0.0, scale: float = 1.0,
+                           sign: float = 1.0):
+    """Right and wrong versions of the gradient of (1/N) sum l_i + (lambda/2)||w||^2 on the fixture."""
+    residuals = sigmoid(_FEATURES_03 @ _WEIGHTS_03 + _BIAS_03) - _LABELS_03  # (N,)
+    n = len(_LABELS_03)
+    weights_gradient = sign * scale * _FEATURES_03.T @ residuals / n + weight_decay_factor * _DECAY_03 * _WEIGHTS_03
+    bias_gradient = sign * scale * residuals.sum() / n + bias_decay * _DECAY_03 * _BIAS_03
+    return np.append(weights_gradient, bias_gradient)
+
+
+@_checked
+def check_regularised_gradient(student_function: Callable) -> CheckResult:
+    """Exercise 1 of notebook 03: ``student_function(features, labels, weights, bias, weight_decay)``.
+
+    It must return ``(weights_gradient, bias_gradient)`` of the regularised
+    objective ``(1/N) sum_i l_i + (weight_decay / 2) * ||weights||^2``.
+    """
+    result = _call(student_function, _FEATURES_03.copy(), _LABELS_03.copy(), _WEIGHTS_03.copy(), _BIAS_03, _DECAY_03)
+    if not (isinstance(result, (tuple, list)) and len(result) == 2):
+        return _not_yet("return a pair (weights_gradient, bias_gradient).")
+    try:
+        value = np.append(np.asarray(result[0], dtype=np.float64), float(result[1]))
+    except (TypeError, ValueError):
+        return _not_yet("weights_gradient must be an array of shape (num_features,) and bias_gradient a number.")
+    n = len(_LABELS_03)
+    mistakes = [
+        (_regularised_gradients(weight_decay_factor=0.0), "missing decay term: the penalty "
+         "(weight_decay/2)||w||^2 adds weight_decay * weights to the weights' gradient."),
+        (_regularised_gradients(bias_decay=1.0), "the decay term is applied to the bias too; the penalty is on "
+                                                 "the weights only, as in scikit-learn."),
+        (_regularised_gradients(weight_decay_factor=0.5), "the gradient of (lambda/2)||w||^2 is lambda * w, no 1/2."),
+        (_regularised_gradients(weight_decay_factor=-1.0), "wrong sign on the decay term: the penalty's "
+                                                           "gradient is + weight_decay * weights."),
+        (_regularised_gradients(sign=-1.0), "wrong sign on the loss term: it is X^T (sigmoid(z) - y) / N, "
+                                            "prediction minus label."),
+        (_regularised_gradients(scale=n), "missing 1/N: the data term is a mean over the batch, X^T (p - y) / N."),
+    ]
+    return _diagnose(value, _regularised_gradients(), mistakes,
+                     "X^T (sigmoid(z) - y) / N + weight_decay * w for the weights, mean(sigmoid(z) - y) for the bias.")
+
+
+def early_stopping_epochs(validation_losses: Sequence[float], patience: int) -> tuple[int, int]:
+    """``(best_epoch, stopped_epoch)``, counting epochs from 1, by the rule of ``fit_logistic_regression``.
+
+    Training stops after ``patience`` epochs in a row without a validation
+    loss below the best so far (patience 0 acts as 1); the best epoch's
+    weights are the ones kept. Without a stop, ``stopped_epoch`` is the last.
+    """
+    best_epoch, best_loss, without_improvement = 0, np.inf, 0
+    for epoch, loss in enumerate(validation_losses, start=1):
+        if loss < best_loss:
+            best_epoch, best_loss, without_improvement = epoch, loss, 0
+        else:
+            without_improvement += 1
+            if without_improvement >= patience:
+                return best_epoch, epoch
+    return best_epoch, len(validation_losses)
+
+
+_VALIDATION_LOSSES = [0.9, 0.7, 0.6, 0.65, 0.62, 0.58, 0.59, 0.61, 0.63, 0.64]
+
+
+@_checked
+def check_early_stopping(student_function: Callable) -> CheckResult:
+    """Exercise 2 of notebook 03: ``student_function(validation_losses, patience)`` -> ``(best_epoch, stopped_epoch)``."""
+    for patience in (2, 3, 20):
+        value = _call(student_function, list(_VALIDATION_LOSSES), patience)
+        expected = early_stopping_epochs(_VALIDATION_LOSSES, patience)
+        if _same(value, expected):
+            continue
+        best, stopped = expected
+        setting = f"with patience={patience} on {_VALIDATION_LOSSES}"
+        mistakes = [
+            ((best - 1, stopped - 1), "epochs count from 1, not 0."),
+            ((stopped, stopped), "you keep the last epoch; early stopping keeps the weights of the best one "
+                                 "(lowest validation loss)."),
+            ((int(np.argmax(_VALIDATION_LOSSES[:stopped])) + 1, stopped), "lower validation loss is better: "
+                                                                          "track the minimum, not the maximum."),
+            (_stop_at_first_increase(), "you stop at the first epoch without improvement; patience allows "
+                                        "that many such epochs in a row before stopping."),
+            (_without_reset(patience), "reset the count of epochs without improvement when the loss improves: "
+                                       "patience counts epochs in a row."),
+            (_compare_with_previous(patience), "compare each loss with the best so far, not with the previous epoch."),
+        ]
+        result = _diagnose(value, expected, mistakes, "")
+        return _not_yet(f"{setting} expected (best_epoch, stopped_epoch) = {expected}, got {value}: "
+                        + result.message.removeprefix("Not yet: "))
+    return _correct("stops after `patience` epochs in a row without a better validation loss, keeps the best.")
+
+
+def _stop_at_first_increase() -> tuple[int, int]:
+    return early_stopping_epochs(_VALIDATION_LOSSES, 1)
+
+
+def _without_reset(patience: int) -> tuple[int, int]:
+    best_epoch, best_loss, count = 0, np.inf, 0
+    for epoch, loss in enumerate(_VALIDATION_LOSSES, start=1):
+        if loss < best_loss:
+            best_epoch, best_loss = epoch, loss
+        else:
+            count += 1
+            if count >= patience:
+                return best_epoch, epoch
+    return best_epoch, len(_VALIDATION_LOSSES)
+
+
+def _compare_with_previous(patience: int) -> tuple[int, int]:
+    previous, count = np.inf, 0
+    for epoch, loss in enumerate(_VALIDATION_LOSSES, start=1):
+        count = 0 if loss < previous else count + 1
+        previous = loss
+        if count >= max(patience, 1):
+            return int(np.argmin(_VALIDATION_LOSSES[:epoch])) + 1, epoch
+    return int(np.argmin(_VALIDATION_LOSSES)) + 1, len(_VALIDATION_LOSSES)
+
+
+def sklearn_inverse_regularisation(weight_decay: float, num_examples: int) -> float:
+    """scikit-learn's ``C`` for our objective: ``C = 1 / (weight_decay * num_examples)`` (notebook 03).
+
+    scikit-learn minimises ``C sum_i l_i + (1/2)||w||^2``; dividing by ``C N``
+    gives ``(1/N) sum_i l_i + (1 / (2 C N))||w||^2``, ours when ``weight_decay = 1 / (C N)``.
+    """
+    return 1.0 / (weight_decay * num_examples)
+
+
+@_checked
+def check_sklearn_C(student_function: Callable) -> CheckResult:
+    """Exercise 3 of notebook 03: ``student_function(weight_decay, num_examples)`` is scikit-learn's ``C``."""
+    for lam, n in ((1e-4, 1000), (0.02, 64)):
+        value = _call(student_function, lam, n)
+        expected = sklearn_inverse_regularisation(lam, n)
+        mistakes = [
+            (1 / lam, "missing N: scikit-learn sums the N per-example losses where we average them, "
+                      "so N moves into C."),
+            (lam * n, "inverted: C is the inverse of the regularisation strength."),
+            (lam, "C is not the weight decay itself: it is the inverse of the regularisation strength."),
+            (2 * expected, "no factor 2: both objectives write the penalty with a 1/2."),
+            (expected / 2, "no factor 2: both objectives write the penalty with a 1/2."),
+            (n / lam, "N belongs in the denominator: a larger training set needs a smaller C for the same decay."),
+        ]
+        result = _diagnose(value, expected, mistakes, "")
+        if not result.passed:
+            return _not_yet(f"for weight_decay={lam:g}, num_examples={n}: " + result.message.removeprefix("Not yet: "))
+    return _correct("C = 1 / (weight_decay * num_examples).")
