@@ -209,7 +209,13 @@ FINE_TUNE_PARAMETERS = (
     Parameter("output_dir", "saved_models/05_fine_tuned", "where the fine-tuned model and tokenizer are saved"),
 )
 
+START_HERE_PARAMETERS = (
+    Parameter("show_glossary", True, "the bilingual glossary helps readers who think in Chinese "
+              "or English; hide it once the terms are familiar"),
+)
+
 # Each notebook's parameters, by notebook file name without ".ipynb".
 NOTEBOOK_PARAMETERS: dict[str, Sequence[Parameter]] = {
+    "00_start_here": START_HERE_PARAMETERS,
     "05_fine_tune_bert": FINE_TUNE_PARAMETERS,
 }
