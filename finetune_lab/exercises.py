@@ -88,8 +88,13 @@ def _same(value, expected, rtol: float = 1e-6) -> bool:
     return value.shape == expected.shape and np.allclose(value, expected, rtol=rtol, atol=1e-10)
 
 
-def _diagnose(value, expected, mistakes: Sequence[tuple[object, str]], what: str) -> CheckResult:
-    """Correct if ``value`` matches ``expected``, else the hint of the first matching mistake."""
+def _diagnose(value, expected, mistakes: Sequence[tuple[object, str]], what: str,
+              fallback: str | None = None) -> CheckResult:
+    """Correct if ``value`` matches ``expected``, else the hint of the first matching mistake.
+
+    With no mistake recognised, ``fallback`` if given (for answers that must not be
+    shown), else the expected and the received values.
+    """
     if _same(value, expected):
         return _correct(what)
     expected_shape = np.shape(expected)
@@ -98,6 +103,8 @@ def _diagnose(value, expected, mistakes: Sequence[tuple[object, str]], what: str
     for wrong, hint in mistakes:
         if _same(value, wrong):
             return _not_yet(hint)
+    if fallback is not None:
+        return _not_yet(fallback)
     return _not_yet(f"expected {np.round(expected, 6).tolist()}, got "
                     f"{np.round(np.asarray(value, dtype=np.float64), 6).tolist()}; "
                     "compare your formula with the one in the markdown cell above, term by term.")
@@ -191,6 +198,8 @@ def divergence_threshold(inputs: np.ndarray) -> float:
 @_checked
 def check_divergence_threshold(student_value: float, inputs: np.ndarray) -> CheckResult:
     """Exercise 3 of notebook 01: ``student_value`` is the critical learning rate for ``inputs``."""
+    if student_value is None:
+        return _not_yet("set my_threshold to a number: 2 / the largest eigenvalue of the risk's Hessian.")
     design = np.stack([inputs, np.ones_like(inputs)], axis=1)
     eigenvalues = np.linalg.eigvalsh(2 * design.T @ design / len(inputs))
     expected, small, large = divergence_threshold(inputs), eigenvalues.min(), eigenvalues.max()
@@ -204,7 +213,9 @@ def check_divergence_threshold(student_value: float, inputs: np.ndarray) -> Chec
         (large, "that is lambda_max itself; the threshold is 2 / lambda_max."),
     ]
     return _diagnose(student_value, expected, mistakes,
-                     f"gradient descent diverges for learning rates above 2/lambda_max = {expected:.4f}.")
+                     f"gradient descent diverges for learning rates above 2/lambda_max = {expected:.4f}.",
+                     fallback=f"{student_value!r} is not it. Build X with rows (x_i, 1) from these inputs, "
+                              "H = (2/N) X^T X, and take 2 / (largest eigenvalue of H).")
 
 
 # ---------------------------------------------------------------- notebook 02

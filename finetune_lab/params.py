@@ -209,6 +209,45 @@ FINE_TUNE_PARAMETERS = (
     Parameter("output_dir", "saved_models/05_fine_tuned", "where the fine-tuned model and tokenizer are saved"),
 )
 
+EMPIRICAL_RISK_PARAMETERS = (
+    Parameter("learning_rate", 0.5, "reaches the minimum of notebook 01's risk in about 30 steps; "
+              "above 1.0 (2 / the largest curvature) gradient descent diverges", low=1e-3, high=1.5,
+              log_scale=True),
+    Parameter("weight_decay", 0.0, "0 is plain gradient descent; try 0.5 to watch the parameters "
+              "shrink toward 0", low=0.0, high=5.0),
+    Parameter("num_steps", 30, "enough steps for the default learning rate to reach the minimum",
+              low=1, high=500),
+)
+
+BINARY_CROSS_ENTROPY_PARAMETERS = (
+    Parameter("num_examples", 8, "a small batch keeps the printed gradient checks readable",
+              low=1, high=10000),
+    Parameter("finite_difference_step", 1e-6, "central differences in float64: truncation error "
+              "~h^2 and rounding error ~1e-16/h are both far below 1e-6 at h = 1e-6",
+              low=1e-10, high=1e-2, log_scale=True),
+    Parameter("seed", 0, "fixes the random logits and labels of the gradient checks", low=0, high=2**31 - 1),
+)
+
+TRAINING_FROM_SCRATCH_PARAMETERS = (
+    Parameter("num_train_examples", 0, "0 means all 67,349 SST-2 training phrases: TF-IDF and a "
+              "linear model train on all of them in seconds on a CPU", low=0, high=67349),
+    Parameter("validation_fraction", 0.1, "share of the training phrases held out for early stopping",
+              low=0.01, high=0.5),
+    Parameter("learning_rate", 8.0, "TF-IDF rows have unit length, so gradients are small and a large "
+              "step is stable; it decays linearly to 0 over the epochs", low=1e-3, high=100.0,
+              log_scale=True),
+    Parameter("batch_size", 128, "small enough for many steps per epoch, large enough for smooth ones",
+              low=1, high=65536),
+    Parameter("epochs", 20, "the most passes over the data; early stopping may end sooner", low=1, high=200),
+    Parameter("patience", 3, "epochs without a better validation loss before early stopping", low=0, high=100),
+    Parameter("weight_decay", 3e-5, "scikit-learn's C = 1 / (weight_decay * N), about 0.55 here; "
+              "0.8+ dev accuracy for 1e-5 to 3e-5", low=0.0, high=1.0),
+    Parameter("run_weight_decay_sweep", True, "train three more models to show what weight decay "
+              "does (about half a minute)"),
+    Parameter("seed", 0, "fixes the validation split, the mini-batch order and the subset", low=0,
+              high=2**31 - 1),
+)
+
 START_HERE_PARAMETERS = (
     Parameter("show_glossary", True, "the bilingual glossary helps readers who think in Chinese "
               "or English; hide it once the terms are familiar"),
@@ -217,5 +256,8 @@ START_HERE_PARAMETERS = (
 # Each notebook's parameters, by notebook file name without ".ipynb".
 NOTEBOOK_PARAMETERS: dict[str, Sequence[Parameter]] = {
     "00_start_here": START_HERE_PARAMETERS,
+    "01_empirical_risk": EMPIRICAL_RISK_PARAMETERS,
+    "02_binary_cross_entropy": BINARY_CROSS_ENTROPY_PARAMETERS,
+    "03_training_from_scratch": TRAINING_FROM_SCRATCH_PARAMETERS,
     "05_fine_tune_bert": FINE_TUNE_PARAMETERS,
 }

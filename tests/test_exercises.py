@@ -97,7 +97,8 @@ INPUTS = np.array([1.0, 2.0, 3.0, 5.0])
     (exercises.divergence_threshold(INPUTS), None),
     (exercises.divergence_threshold(INPUTS) / 2, "lands on the minimum"),
     (2 * exercises.divergence_threshold(INPUTS), "factor 2"),
-    (0.123, "expected"),
+    (0.123, "largest eigenvalue"),
+    (None, "set my_threshold to a number"),
 ])
 def test_divergence_threshold_check(value, phrase):
     result = check_divergence_threshold(value, INPUTS)
