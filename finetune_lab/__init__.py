@@ -46,4 +46,16 @@ class _DropTensorFlowDeprecation(_logging.Filter):
 for _name in ("modeling_tf_utils", "tokenization_utils_base", "feature_extraction_utils", "pipelines.base"):
     _logging.getLogger(f"transformers.{_name}").addFilter(_DropTensorFlowDeprecation())
 
+# TensorFlow's first import and first device query print CUDA-probing lines
+# through absl before TF_CPP_MIN_LOG_LEVEL applies ("Could not find cuda
+# drivers", "failed call to cuInit"); notebooks would show them as stderr on
+# every CPU machine. We do both once here with file descriptor 2 muted.
+# `python -m finetune_lab.course check` reports whether a GPU is visible.
+from finetune_lab.environment import quiet_native_stderr as _quiet_native_stderr  # noqa: E402
+
+with _quiet_native_stderr():
+    import tensorflow as _tensorflow
+
+    _tensorflow.config.list_physical_devices()
+
 __version__ = "0.1.0"

