@@ -29,9 +29,10 @@ def gradient_step(parameters, gradients, learning_rate: float, weight_decay: flo
     """One step of gradient descent with weight decay: ``theta - eta * grad - eta * lambda * theta``.
 
     ``theta <- theta - eta * grad L(theta) - eta * lambda * theta`` exactly as
-    written in notebook 01, "Weight decay". It equals a plain gradient step on
+    written in notebook 01, section 6. It equals a plain gradient step on
     ``L(theta) + (lambda / 2) * ||theta||^2``, because the gradient of that
-    penalty is ``lambda * theta`` (notebook 01 checks this numerically).
+    penalty is ``lambda * theta`` (notebook 01 checks this numerically; its
+    section 7 shows why AdamW, with Adam's rescaled steps, is different).
 
     Works on NumPy arrays and on TensorFlow tensors alike (only ``-`` and
     ``*`` are used) and returns the same kind as ``parameters``. It never
@@ -61,7 +62,7 @@ def gradient_step(parameters, gradients, learning_rate: float, weight_decay: flo
 
 
 def empirical_risk(per_example_loss: Callable, model: Callable, parameters, inputs, labels) -> float:
-    """The empirical risk ``L(theta) = (1/N) sum_i loss(M_theta(x_i), y_i)`` (notebook 01).
+    """The empirical risk ``L(theta) = (1/N) sum_i loss(M_theta(x_i), y_i)`` (notebook 01, section 2).
 
     Args:
         per_example_loss: ``loss(predictions, labels)`` returning one loss per

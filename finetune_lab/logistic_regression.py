@@ -29,7 +29,7 @@ def predict_logits(features, weights: np.ndarray, bias: float) -> np.ndarray:
 def logistic_regression_gradients(features, labels, weights: np.ndarray, bias: float):
     """Gradients of the mean binary cross-entropy with respect to ``weights`` and ``bias``.
 
-    Chain rule of notebook 02: ``dL/dz = (sigmoid(z) - y) / N`` and ``dz/dw = x``,
+    Chain rule of notebook 02, section 2: ``dL/dz = (sigmoid(z) - y) / N`` and ``dz/dw = x``,
     so ``dL/dw = X^T (sigmoid(z) - y) / N`` and ``dL/db = sum(sigmoid(z) - y) / N``.
     No weight decay here: ``gradient_step`` adds it.
 
@@ -71,7 +71,7 @@ class FitResult:
 def fit_logistic_regression(train_features, train_labels, validation_features, validation_labels, *,
                             learning_rate: float, batch_size: int, max_epochs: int, patience: int,
                             weight_decay: float, seed: int, decay_learning_rate: bool = True) -> FitResult:
-    """Mini-batch gradient descent with weight decay and early stopping (notebook 03).
+    """Mini-batch gradient descent with weight decay and early stopping (notebook 03, section 4).
 
     Each step: gradients of the mean loss over one mini-batch, then
     ``gradient_step`` on the weights (with ``weight_decay``) and on the bias

@@ -26,7 +26,7 @@ before the log, so a probability of exactly 0 or 1 gives a large but finite
 loss (``-log(1e-7) = 16.118``) instead of ``inf`` or ``nan``. 1e-7 is tf-keras'
 default fuzz factor (``tf.keras.backend.epsilon()``). Unlike tf-keras we do not
 also add it inside the log (``log(p + eps)``), so inside the clipping range
-our loss is the exact formula; notebook 02 shows the difference."""
+our loss is the exact formula; notebook 02, section 3, measures the difference."""
 
 REDUCTIONS = ("mean", "none")
 
@@ -69,7 +69,7 @@ def sigmoid(logits) -> np.ndarray:
 
     ``exp(-z)`` overflows for ``z < -709`` in float64; we only ever evaluate
     ``exp(-|z|)``, which lies in (0, 1], and use ``sigmoid(z) = e^z / (1 + e^z)``
-    for negative ``z``. Introduced in notebook 02, section "Why log(0) and overflow happen".
+    for negative ``z``. Introduced in notebook 02, section 3 (why log(0) and overflow happen).
 
     Args:
         logits: any shape, any real values (no NaN).
@@ -100,8 +100,8 @@ def _check_probabilities(probabilities) -> np.ndarray:
 def binary_cross_entropy(probabilities, labels, reduction: str = "mean"):
     """Binary cross-entropy of predicted probabilities: ``-[y log p + (1 - y) log(1 - p)]``.
 
-    The negative log-likelihood of a Bernoulli model (notebook 02, "From the
-    likelihood to the loss"). Probabilities are first clipped to
+    The negative log-likelihood of a Bernoulli model (notebook 02, section 1).
+    Probabilities are first clipped to
     ``[PROBABILITY_EPSILON, 1 - PROBABILITY_EPSILON]`` so that exact 0s and 1s
     give finite losses (at most 16.118 per example).
 
@@ -128,7 +128,7 @@ def binary_cross_entropy_with_logits(logits, labels, reduction: str = "mean"):
     ``softplus(z) - y z`` with ``softplus(z) = log(1 + e^z)``, which we write as
     ``max(z, 0) - y z + log1p(exp(-|z|))``: no exponential of a large number,
     no log of 0. The same form as ``tf.nn.sigmoid_cross_entropy_with_logits``.
-    Derived in notebook 02, "The from-logits form".
+    Derived in notebook 02, section 3.
 
     Args:
         logits: raw model outputs ``z`` (any real value), shape ``(N,)`` or any shape.
@@ -148,7 +148,7 @@ def binary_cross_entropy_gradient(probabilities, labels) -> np.ndarray:
     """Gradient of the *mean* binary cross-entropy with respect to the probabilities.
 
     ``d/dp_i (1/N) sum_j l_j = (1/N) * (-y_i / p_i + (1 - y_i) / (1 - p_i))``,
-    the first factor of the chain rule in notebook 02. It is evaluated at the
+    the first factor of the chain rule in notebook 02, section 2. It is evaluated at the
     clipped probability (see ``PROBABILITY_EPSILON``), so it stays finite at
     0 and 1 (there it is about ``1e7 / N`` in size, pointing away from the wrong end).
 
@@ -171,7 +171,7 @@ def binary_cross_entropy_with_logits_gradient(logits, labels) -> np.ndarray:
     """Gradient of the *mean* binary cross-entropy with respect to the logits: ``(sigmoid(z) - y) / N``.
 
     The chain rule ``dl/dp * dp/dz`` with ``dp/dz = p (1 - p)`` collapses to
-    ``p - y`` (notebook 02, "The gradient"); the ``1/N`` comes from the mean.
+    ``p - y`` (notebook 02, section 2); the ``1/N`` comes from the mean.
     Multiply by ``dz/dtheta`` (the features, for logistic regression) to get
     the gradient with respect to the parameters.
 
