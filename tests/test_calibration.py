@@ -1,0 +1,117 @@
+"""ECE, reliability bins, the bootstrap and decision thresholds, checked against oracles."""
+
+import numpy as np
+import pytest
+from scipy import stats
+from sklearn.calibration import calibration_curve
+from sklearn.metrics import accuracy_score
+
+import finetune_lab  # noqa: F401  (environment first, as in the notebooks)
+from finetune_lab import calibration
+
+
+def perfectly_calibrated(num_per_level: int = 100):
+    """P(positive) = p for groups in which exactly a share p is positive: calibrated by construction."""
+    levels = np.array([0.05, 0.2, 0.35, 0.65, 0.8, 0.95])
+    positive = np.repeat(levels, num_per_level)
+    labels = np.concatenate([np.arange(num_per_level) < round(p * num_per_level) for p in levels])
+    return np.stack([1 - positive, positive], axis=1), labels.astype(np.int64)
+
+
+def test_a_perfectly_calibrated_predictor_has_zero_ece():
+    probabilities, labels = perfectly_calibrated()
+    assert calibration.expected_calibration_error(probabilities, labels) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_an_always_certain_predictor_that_is_right_70_percent_has_ece_0_3():
+    labels = (np.arange(1000) < 700).astype(np.int64)
+    probabilities = np.tile([0.0, 1.0], (1000, 1))   # confidence 1, accuracy 0.7
+    assert calibration.expected_calibration_error(probabilities, labels) == pytest.approx(0.3)
+
+
+@pytest.mark.parametrize("num_bins", [5, 10, 15])
+def test_bins_match_scikit_learn_calibration_curve(num_bins):
+    rng = np.random.default_rng(0)
+    positive = rng.uniform(size=2000)
+    labels = (rng.uniform(size=2000) < positive ** 1.5).astype(np.int64)  # miscalibrated on purpose
+    probabilities = np.stack([1 - positive, positive], axis=1)
+    bins = calibration.reliability_bins(probabilities, labels, num_bins)
+    correct = probabilities.argmax(axis=1) == labels
+    accuracy, confidence = calibration_curve(correct, probabilities.max(axis=1), n_bins=num_bins)
+    filled = bins.count > 0
+    np.testing.assert_allclose(bins.accuracy[filled], accuracy)
+    np.testing.assert_allclose(bins.confidence[filled], confidence)
+    assert bins.count.sum() == 2000
+    ece = np.sum(bins.count[filled] / 2000 * np.abs(accuracy - confidence))
+    assert calibration.expected_calibration_error(probabilities, labels, num_bins) == pytest.approx(ece)
+
+
+def test_a_confidence_on_a_bin_edge_goes_to_the_lower_bin():
+    bins = calibration.reliability_bins(np.array([[0.4, 0.6]]), np.array([1]), num_bins=5)
+    np.testing.assert_array_equal(bins.count, [0, 0, 1, 0, 0])  # 0.6 is in (0.4, 0.6]
+
+
+@pytest.mark.parametrize("probabilities, labels, message", [
+    (np.array([0.2, 0.8]), np.array([1, 0]), "shape"),
+    (np.array([[0.2, 0.9]]), np.array([1]), "distribution"),
+    (np.zeros((0, 2)), np.zeros(0), "no examples"),
+])
+def test_bad_probabilities_are_rejected(probabilities, labels, message):
+    with pytest.raises(ValueError, match=message):
+        calibration.expected_calibration_error(probabilities, labels)
+
+
+def test_bootstrap_interval_of_an_accuracy_matches_the_normal_approximation_and_scipy():
+    rng = np.random.default_rng(1)
+    labels = rng.integers(0, 2, size=1500)
+    predictions = np.where(rng.uniform(size=1500) < 0.85, labels, 1 - labels)
+    value, low, high = calibration.bootstrap_interval(accuracy_score, labels, predictions, seed=0)
+    assert value == accuracy_score(labels, predictions)
+    half_width = 1.96 * np.sqrt(value * (1 - value) / 1500)   # Wald interval of a proportion
+    assert low == pytest.approx(value - half_width, abs=0.004)
+    assert high == pytest.approx(value + half_width, abs=0.004)
+    oracle = stats.bootstrap((labels, predictions), accuracy_score, paired=True, vectorized=False,
+                             n_resamples=1000, method="percentile", random_state=0).confidence_interval
+    assert (low, high) == pytest.approx((oracle.low, oracle.high), abs=0.005)
+
+
+def test_bootstrap_is_repeatable_with_a_seed():
+    labels, predictions = np.array([0, 1, 1, 0, 1, 1]), np.array([0, 1, 0, 0, 1, 0])
+    first = calibration.bootstrap_interval(accuracy_score, labels, predictions, num_resamples=50, seed=3)
+    assert first == calibration.bootstrap_interval(accuracy_score, labels, predictions, num_resamples=50, seed=3)
+    assert first[1] <= first[0] <= first[2]
+
+
+def test_a_bootstrap_of_several_metrics_equals_one_bootstrap_per_metric():
+    rng = np.random.default_rng(4)
+    labels = rng.integers(0, 2, size=200)
+    predictions = np.where(rng.uniform(size=200) < 0.8, labels, 1 - labels)
+    both = lambda y, y_hat: (accuracy_score(y, y_hat), np.mean(y_hat))
+    value, low, high = calibration.bootstrap_interval(both, labels, predictions, num_resamples=200, seed=7)
+    assert value.shape == low.shape == high.shape == (2,)
+    for k, single in enumerate([accuracy_score, lambda y, y_hat: np.mean(y_hat)]):
+        assert calibration.bootstrap_interval(single, labels, predictions, num_resamples=200, seed=7) == \
+            pytest.approx((value[k], low[k], high[k]))
+
+
+def test_bootstrap_rejects_arrays_of_different_lengths():
+    with pytest.raises(ValueError, match="same length"):
+        calibration.bootstrap_interval(accuracy_score, np.zeros(3), np.zeros(4))
+
+
+def test_threshold_metrics_at_one_half_equal_the_argmax():
+    rng = np.random.default_rng(2)
+    positive = rng.uniform(size=300)
+    labels = rng.integers(0, 2, size=300)
+    argmax = np.stack([1 - positive, positive], axis=1).argmax(axis=1)
+    metrics = calibration.threshold_metrics(labels, positive, 0.5)
+    assert metrics["accuracy"] == pytest.approx(np.mean(argmax == labels))
+    assert metrics["positive_share"] == pytest.approx(argmax.mean())
+
+
+def test_threshold_metrics_at_the_extremes():
+    labels, positive = np.array([0, 1, 1, 0]), np.array([0.1, 0.9, 0.6, 0.3])
+    assert calibration.threshold_metrics(labels, positive, 0.0)["recall"] == 1.0
+    assert calibration.threshold_metrics(labels, positive, 1.0)["positive_share"] == 0.0
+    with pytest.raises(ValueError, match="decision_threshold"):
+        calibration.threshold_metrics(labels, positive, 1.5)
