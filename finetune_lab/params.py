@@ -253,6 +253,31 @@ START_HERE_PARAMETERS = (
               "or English; hide it once the terms are familiar"),
 )
 
+EVALUATION_PARAMETERS = (
+    Parameter("model_dir", "saved_models/05_fine_tuned", "where notebook 05 saves its fine-tuned model; "
+              "if no model is there, this notebook fine-tunes a small one and saves it there"),
+    Parameter("fallback_train_examples", 2000, "used only without a saved model: one epoch on 2,000 "
+              "examples takes 2 to 3 minutes on 2 CPU cores and reaches about 0.8 test accuracy",
+              low=100, high=67349),
+    Parameter("decision_threshold", 0.5, "P(positive) above which a text is called positive; "
+              "0.5 gives the argmax of the two probabilities", low=0.0, high=1.0),
+    Parameter("target_precision", 0.95, "the precision a threshold chosen on dev must reach for the "
+              "positive class (an example requirement)", low=0.5, high=1.0),
+    Parameter("num_bootstrap", 1000, "resampled test sets per interval; interval ends then move by "
+              "about 0.001 from seed to seed", low=10, high=100000),
+    Parameter("calibration_bins", 15, "equal-width confidence bins of the reliability diagram and ECE, "
+              "as in Guo et al. 2017", low=2, high=100),
+    Parameter("latency_sentences", 50, "sentences timed one at a time; enough for a stable median",
+              low=1, high=1821),
+    Parameter("alert_window", 100, "texts in the rolling window: a share of 100 texts varies by about "
+              "0.05 around 0.5 by chance alone", low=10, high=1000),
+    Parameter("alert_margin", 0.2, "alert when the window's negative share exceeds its usual level by this "
+              "much: four chance deviations (4 x 0.05) for a window of 100, so false alarms are rare",
+              low=0.0, high=1.0),
+    Parameter("seed", 0, "fixes the fallback model's training, the bootstrap resamples and the "
+              "simulated incident", low=0, high=2**31 - 1),
+)
+
 # Each notebook's parameters, by notebook file name without ".ipynb".
 NOTEBOOK_PARAMETERS: dict[str, Sequence[Parameter]] = {
     "00_start_here": START_HERE_PARAMETERS,
@@ -260,4 +285,5 @@ NOTEBOOK_PARAMETERS: dict[str, Sequence[Parameter]] = {
     "02_binary_cross_entropy": BINARY_CROSS_ENTROPY_PARAMETERS,
     "03_training_from_scratch": TRAINING_FROM_SCRATCH_PARAMETERS,
     "05_fine_tune_bert": FINE_TUNE_PARAMETERS,
+    "06_evaluation_and_deployment": EVALUATION_PARAMETERS,
 }
