@@ -206,12 +206,17 @@ def num_train_steps(num_examples: int, batch_size: int, epochs: int) -> int:
 
 def fine_tune(model: tf.keras.Model, tokenizer, optimizer, schedule, train: Encoded,
               validation: Encoded, epochs: int, batch_size: int, patience: int = 1,
-              seed: int = 0, progress: bool = True) -> History:
+              seed: int = 0, progress: bool = True, monitor: str = "accuracy") -> History:
     """Fine-tune with validation after every epoch and early stopping.
 
-    Early stopping: training stops once the validation loss has failed to
-    improve for more than ``patience`` consecutive epochs, and the weights of
-    the best epoch are restored at the end either way.
+    Early stopping: training stops once the monitored validation metric has
+    failed to improve for more than ``patience`` consecutive epochs, and the
+    weights of the best epoch are restored at the end either way.
+
+    Why accuracy by default: after an epoch or two, validation loss often
+    rises while accuracy still improves (the model grows overconfident on a
+    few examples it gets wrong); we keep the weights that score best on the
+    metric we report.
 
     Args:
         train, validation: tokenised examples (``batches.encode``).
@@ -219,12 +224,18 @@ def fine_tune(model: tf.keras.Model, tokenizer, optimizer, schedule, train: Enco
         batch_size: examples per gradient step.
         seed: fixes the batch order of every epoch.
         progress: show a tqdm progress bar per epoch.
+        monitor: "accuracy" (higher is better) or "loss" (lower is better).
+
+    Raises:
+        ValueError: an unknown ``monitor``.
 
     Returns:
         A ``History``; the model holds the best epoch's weights.
     """
+    if monitor not in ("accuracy", "loss"):
+        raise ValueError(f"monitor must be 'accuracy' or 'loss', got {monitor!r}")
     train_step = make_train_step(model, optimizer)
-    history, best_loss, best_weights, waited = History(), math.inf, None, 0
+    history, best_score, best_weights, waited = History(), -math.inf, None, 0
     started = time.perf_counter()
     for epoch in range(1, epochs + 1):
         batches = training_order(train.lengths, batch_size, seed=seed * 1000 + epoch)
@@ -242,8 +253,9 @@ def fine_tune(model: tf.keras.Model, tokenizer, optimizer, schedule, train: Enco
         if progress:
             print(f"epoch {epoch}: train loss {history.epoch_train_loss[-1]:.4f}, "
                   f"validation loss {result.loss:.4f}, validation accuracy {result.accuracy:.4f}")
-        if result.loss < best_loss:
-            best_loss, best_weights, waited, history.best_epoch = result.loss, model.get_weights(), 0, epoch
+        score = result.accuracy if monitor == "accuracy" else -result.loss
+        if score > best_score:
+            best_score, best_weights, waited, history.best_epoch = score, model.get_weights(), 0, epoch
         else:
             waited += 1
             if waited > patience:

@@ -128,11 +128,24 @@ def test_early_stopping_restores_the_best_weights(tokenizer):
     validation = batches.encode(tokenizer, SENTENCES, [1 - y for y in LABELS])  # learning hurts here
     optimizer, schedule = fine_tune.make_optimizer(1e-2, fine_tune.num_train_steps(24, 8, 5), 0.0, 0.0)
     history = fine_tune.fine_tune(model, tokenizer, optimizer, schedule, train, validation,
-                                  epochs=5, batch_size=8, patience=0, progress=False)
+                                  epochs=5, batch_size=8, patience=0, progress=False, monitor="loss")
     assert history.stopped_early and len(history.val_loss) < 5
     best = int(np.argmin(history.val_loss))
     assert history.best_epoch == best + 1
     assert fine_tune.evaluate(model, tokenizer, validation).loss == pytest.approx(history.val_loss[best], rel=1e-5)
+
+
+def test_early_stopping_on_accuracy_keeps_the_most_accurate_epoch(tokenizer):
+    set_seed(0)
+    model = make_tiny_bert(0)
+    train = batches.encode(tokenizer, SENTENCES * 4, LABELS * 4)
+    optimizer, schedule = fine_tune.make_optimizer(1e-3, fine_tune.num_train_steps(24, 8, 3), 0.0, 0.0)
+    history = fine_tune.fine_tune(model, tokenizer, optimizer, schedule, train, train,
+                                  epochs=3, batch_size=8, patience=5, progress=False)
+    assert history.best_epoch == int(np.argmax(history.val_accuracy)) + 1
+    assert fine_tune.evaluate(model, tokenizer, train).accuracy == max(history.val_accuracy)
+    with pytest.raises(ValueError, match="monitor must be"):
+        fine_tune.fine_tune(model, tokenizer, optimizer, schedule, train, train, 1, 8, monitor="f1")
 
 
 def test_save_and_reload_give_identical_predictions(tiny_bert, tokenizer, tmp_path):
