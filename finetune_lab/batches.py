@@ -11,6 +11,12 @@ same logits as the sentence alone.
 Training batches are also grouped by length: sentences of similar length go
 together, so a batch pads little, and the order of the batches is shuffled
 every epoch so the model still sees a random stream.
+
+Bounded shapes: with ``pad_to_multiple_of=m`` every batch is padded up to a
+multiple of m tokens, so an epoch has at most ``max_batch_shapes`` distinct
+(batch, seq_len) shapes. finetune_lab's train step does not need it (its
+signature leaves seq_len unknown, so one trace serves every length); XLA
+compilation (``jit_compile``) does, because XLA compiles once per shape.
 """
 
 from __future__ import annotations
@@ -36,34 +42,75 @@ class Encoded:
         lengths: (num_examples,) int64 WordPiece tokens per text after
             truncation, [CLS] and [SEP] included.
         max_seq_len: the truncation length in tokens.
+        pad_to_multiple_of: pad every batch to a multiple of this many tokens
+            (None: to the longest sentence of the batch).
     """
 
     texts: list[str]
     labels: np.ndarray
     lengths: np.ndarray
     max_seq_len: int
+    pad_to_multiple_of: int | None = None
 
     def __len__(self) -> int:
         return len(self.texts)
 
 
-def encode(tokenizer, texts: list[str], labels, max_seq_len: int = 128) -> Encoded:
-    """Count the tokens of every text once (for batching by length)."""
+def encode(tokenizer, texts: list[str], labels, max_seq_len: int = 128,
+           pad_to_multiple_of: int | None = None) -> Encoded:
+    """Count the tokens of every text once (for batching by length).
+
+    Args:
+        max_seq_len: truncation length in tokens.
+        pad_to_multiple_of: stored in the result, used by ``pad_batch``; None
+            pads each batch to its longest sentence.
+    """
+    _check_multiple(pad_to_multiple_of)
     ids = tokenizer(list(texts), truncation=True, max_length=max_seq_len)["input_ids"]
     lengths = np.array([len(row) for row in ids], dtype=np.int64)
-    return Encoded(list(texts), np.asarray(labels, dtype=np.int32), lengths, max_seq_len)
+    return Encoded(list(texts), np.asarray(labels, dtype=np.int32), lengths, max_seq_len, pad_to_multiple_of)
 
 
-def pad_batch(tokenizer, encoded: Encoded, indices: np.ndarray):
+def _check_multiple(pad_to_multiple_of) -> None:
+    if pad_to_multiple_of is not None and (isinstance(pad_to_multiple_of, bool) or not
+                                           isinstance(pad_to_multiple_of, (int, np.integer))
+                                           or pad_to_multiple_of < 1):
+        raise ValueError(f"pad_to_multiple_of must be a whole number >= 1 or None, got {pad_to_multiple_of!r}: "
+                         "try 8")
+
+
+def padded_length(longest: int, pad_to_multiple_of: int | None) -> int:
+    """The seq_len of a batch whose longest sentence has ``longest`` tokens."""
+    multiple = pad_to_multiple_of or 1
+    return -(-int(longest) // multiple) * multiple
+
+
+def max_batch_shapes(max_seq_len: int, pad_to_multiple_of: int | None) -> int:
+    """At most this many distinct (batch, seq_len) shapes in one epoch of ``training_order``.
+
+    seq_len takes at most ceil(max_seq_len / m) values; every batch is full
+    except at most one, which adds one shape.
+    """
+    return -(-max_seq_len // (pad_to_multiple_of or 1)) + 1
+
+
+def pad_batch(tokenizer, encoded: Encoded, indices: np.ndarray, pad_to_multiple_of: int | None = None):
     """Tokenise the examples at ``indices`` and pad them to the longest of them.
+
+    Args:
+        pad_to_multiple_of: pad further, to a multiple of this many tokens;
+            None uses ``encoded.pad_to_multiple_of``.
 
     Returns:
         ``(features, labels)``: features maps "input_ids", "attention_mask" and
         "token_type_ids" to int32 tensors of shape (batch, longest length in
-        the batch); labels is an int32 tensor of shape (batch,).
+        the batch, rounded up to the multiple); labels is an int32 tensor of
+        shape (batch,).
     """
+    multiple = pad_to_multiple_of or encoded.pad_to_multiple_of
+    _check_multiple(multiple)
     batch = tokenizer([encoded.texts[i] for i in indices], padding="longest", truncation=True,
-                      max_length=encoded.max_seq_len, return_tensors="np")
+                      max_length=encoded.max_seq_len, pad_to_multiple_of=multiple, return_tensors="np")
     features = {name: tf.constant(batch[name], tf.int32)
                 for name in ("input_ids", "attention_mask", "token_type_ids")}
     return features, tf.constant(encoded.labels[indices], tf.int32)
