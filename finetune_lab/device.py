@@ -1,14 +1,20 @@
-"""CPU or GPU, threads, mixed precision and seeds (notebook 05, section 1).
+"""CPU or GPU, threads, mixed precision, several GPUs and seeds (notebook 05, section 1).
 
 Call ``configure_device`` once, before the first model is built: thread
 counts and the mixed-precision policy cannot change after TensorFlow has
 started running operations.
+
+Several GPUs: with ``distribute=True`` the device carries a
+``tf.distribute.MirroredStrategy`` over every visible GPU (TensorFlow's own
+data-parallel engine: one model copy per GPU, gradients summed across them).
+Build the model and the optimizer inside ``device.strategy.scope()``;
+``fine_tune`` then splits each batch across the GPUs.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import tensorflow as tf
 
@@ -22,15 +28,24 @@ class Device:
         names: the device names TensorFlow sees.
         precision: the Keras dtype policy, "float32", "mixed_bfloat16" or "mixed_float16".
         threads: CPU threads TensorFlow uses inside one operation (intra-op).
+        strategy: where models are built and trained: TensorFlow's default
+            (one device) or a MirroredStrategy over every GPU.
     """
 
     kind: str
     names: list[str]
     precision: str
     threads: int
+    strategy: tf.distribute.Strategy = field(default_factory=tf.distribute.get_strategy)
+
+    @property
+    def replicas(self) -> int:
+        """Model copies trained in parallel (1 unless mirrored over several GPUs)."""
+        return self.strategy.num_replicas_in_sync
 
     def describe(self) -> str:
-        return f"{self.kind} ({', '.join(self.names)}), precision {self.precision}, {self.threads} CPU threads"
+        text = f"{self.kind} ({', '.join(self.names)}), precision {self.precision}, {self.threads} CPU threads"
+        return text + (f", mirrored over {self.replicas} GPUs" if self.replicas > 1 else "")
 
 
 def _mixed_precision_policy(gpus) -> str:
@@ -44,8 +59,9 @@ def _mixed_precision_policy(gpus) -> str:
     return "mixed_bfloat16" if capability >= (8, 0) else "mixed_float16"
 
 
-def configure_device(mixed_precision: bool = True, threads: int | None = None) -> Device:
-    """Report the device and set threads and the dtype policy.
+def configure_device(mixed_precision: bool = True, threads: int | None = None,
+                     distribute: bool = False) -> Device:
+    """Report the device and set threads, the dtype policy and the strategy.
 
     Args:
         mixed_precision: on a GPU, compute in bfloat16/float16 with float32
@@ -53,6 +69,8 @@ def configure_device(mixed_precision: bool = True, threads: int | None = None) -
         threads: intra-op CPU threads; None means one per core. Inter-op
             parallelism is 1 because a BERT step is a chain of large matmuls
             that each use every core.
+        distribute: on GPUs, a MirroredStrategy over all of them (even one);
+            ignored on a CPU, where TensorFlow already uses every core.
 
     Returns:
         A ``Device``.
@@ -67,7 +85,8 @@ def configure_device(mixed_precision: bool = True, threads: int | None = None) -
     precision = _mixed_precision_policy(gpus) if (gpus and mixed_precision) else "float32"
     tf.keras.mixed_precision.set_global_policy(precision)
     if gpus:
-        return Device("GPU", [g.name for g in gpus], precision, threads)
+        strategy = tf.distribute.MirroredStrategy() if distribute else tf.distribute.get_strategy()
+        return Device("GPU", [g.name for g in gpus], precision, threads, strategy)
     return Device("CPU", [c.name for c in tf.config.list_physical_devices("CPU")], precision, threads)
 
 

@@ -11,6 +11,18 @@ and λ the weight decay, applied to the weights directly ("decoupled",
 Loshchilov & Hutter 2019, "Decoupled Weight Decay Regularization"), not
 added to the loss, and not to LayerNorm weights or biases (as in BERT,
 Devlin et al. 2019).
+
+One exception, for speed: the word-embedding matrix (30,522 rows for
+MiniLM) receives a gradient only in the rows of the batch's tokens, a few
+hundred. ``LazyAdamWeightDecay`` applies the rule above to those rows only;
+the other rows wait until their token appears ("lazy" Adam, as in TF
+Addons' LazyAdam and PyTorch's SparseAdam). Plain Keras Adam would rewrite
+all 11.7M embedding weights and both their moment matrices at every step.
+
+How the step runs fast (benchmarks/fine_tune_speed.py measures each
+choice): one compiled ``tf.function`` for every batch shape, length-grouped
+batches (``batches.training_order``), optional XLA (``jit_compile``, slower
+on a CPU), mixed precision and ``tf.distribute.MirroredStrategy`` on GPUs.
 """
 
 from __future__ import annotations
@@ -19,6 +31,7 @@ import math
 import time
 import weakref
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 import tensorflow as tf
@@ -28,8 +41,39 @@ from transformers import AdamWeightDecay, create_optimizer
 from finetune_lab.batches import Encoded, evaluation_order, pad_batch, training_order
 
 
+# BERT's exclusions from weight decay, as transformers.create_optimizer sets them.
+NO_DECAY = ["LayerNorm", "layer_norm", "bias"]
+
+
+class LazyAdamWeightDecay(AdamWeightDecay):
+    """AdamWeightDecay that updates only the rows a sparse gradient touches.
+
+    A gather (the embedding lookup) has a sparse gradient: values for the rows
+    of the batch's tokens only. For those rows the update is exactly
+    AdamWeightDecay's: m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g²,
+    θ ← θ − η_t·λ·θ − η̂_t·m / (√v + ε), with η̂_t Adam's bias-corrected rate.
+    Every other row, and its m and v, stays as it is this step. Dense
+    gradients (every other weight) take AdamWeightDecay's path unchanged.
+    """
+
+    def _resource_apply_sparse(self, grad, var, indices, apply_state=None):
+        # indices are unique here: Keras sums duplicate rows before calling this.
+        learning_rate, _ = self._get_lr(var.device, var.dtype.base_dtype, apply_state)
+        coefficients = ((apply_state or {}).get((var.device, var.dtype.base_dtype))
+                        or self._fallback_apply_state(var.device, var.dtype.base_dtype))
+        m, v = self.get_slot(var, "m"), self.get_slot(var, "v")
+        m_rows = coefficients["beta_1_t"] * tf.gather(m, indices) + coefficients["one_minus_beta_1_t"] * grad
+        v_rows = coefficients["beta_2_t"] * tf.gather(v, indices) + coefficients["one_minus_beta_2_t"] * grad * grad
+        step = coefficients["lr"] * m_rows / (tf.sqrt(v_rows) + coefficients["epsilon"])
+        if self._do_use_weight_decay(var.name):
+            step += learning_rate * coefficients["weight_decay_rate"] * tf.gather(var, indices)
+        return tf.group(m.scatter_update(tf.IndexedSlices(m_rows, indices)),
+                        v.scatter_update(tf.IndexedSlices(v_rows, indices)),
+                        var.scatter_sub(tf.IndexedSlices(step, indices)))
+
+
 def make_optimizer(learning_rate: float, num_train_steps: int, warmup_ratio: float,
-                   weight_decay: float, loss_scaling: bool = False):
+                   weight_decay: float, loss_scaling: bool = False, lazy_embedding_updates: bool = True):
     """AdamW with linear warm-up and linear decay, from transformers.
 
     Args:
@@ -39,6 +83,9 @@ def make_optimizer(learning_rate: float, num_train_steps: int, warmup_ratio: flo
         weight_decay: λ in the update rule; LayerNorm weights and biases are excluded.
         loss_scaling: wrap in a loss-scale optimizer, needed for float16
             mixed precision (``device.precision == "mixed_float16"``).
+        lazy_embedding_updates: update only the embedding rows of the batch's
+            tokens (``LazyAdamWeightDecay``); False is transformers' own
+            AdamWeightDecay, which rewrites every row at every step.
 
     Returns:
         ``(optimizer, schedule)``; ``schedule(step)`` is η at that step.
@@ -58,6 +105,9 @@ def make_optimizer(learning_rate: float, num_train_steps: int, warmup_ratio: flo
     # create_optimizer returns plain Adam, with no decay at all, when the rate is 0.
     if weight_decay > 0 and not isinstance(optimizer, AdamWeightDecay):
         raise ValueError("weight decay was requested but the optimizer does not apply it")
+    if lazy_embedding_updates:  # the same settings as create_optimizer's
+        optimizer = LazyAdamWeightDecay(learning_rate=schedule, weight_decay_rate=weight_decay, epsilon=1e-8,
+                                        exclude_from_weight_decay=NO_DECAY)
     if loss_scaling:
         optimizer = tf.keras.mixed_precision.LossScaleOptimizer(optimizer)
     return optimizer, schedule
@@ -97,19 +147,28 @@ _IDS = tf.TensorSpec([None, None], tf.int32)
 FEATURES_SIGNATURE = {"input_ids": _IDS, "attention_mask": _IDS, "token_type_ids": _IDS}
 
 
-def make_train_step(model: tf.keras.Model, optimizer):
+def make_train_step(model: tf.keras.Model, optimizer, jit_compile: bool = False, strategy=None):
     """A compiled function doing one gradient step on one batch; returns the batch loss.
 
     One trace serves every batch shape: the sequence length is left unknown
     in the signature, so dynamic padding never triggers a retrace.
-    """
-    scaled = isinstance(optimizer, tf.keras.mixed_precision.LossScaleOptimizer)
 
-    @tf.function(input_signature=[FEATURES_SIGNATURE, tf.TensorSpec([None], tf.int32)])
-    def train_step(features, labels):
+    Args:
+        jit_compile: compile the step with XLA, which compiles again for every
+            new (batch, seq_len): pad batches to a multiple (``pad_to_multiple_of``).
+        strategy: a ``tf.distribute.MirroredStrategy`` in whose ``scope()`` the
+            model and the optimizer were built; None takes the model's own.
+            Each replica takes an equal slice of every batch, and the
+            replicas' gradients are summed by the strategy (all-reduce).
+    """
+    strategy = strategy or model.distribute_strategy
+    scaled = isinstance(optimizer, tf.keras.mixed_precision.LossScaleOptimizer)
+    signature = [FEATURES_SIGNATURE, tf.TensorSpec([None], tf.int32)]
+
+    def gradient_step(features, labels, risk):
         with tf.GradientTape() as tape:
             logits = model(features, training=True).logits        # (batch, 2)
-            loss = empirical_risk(labels, logits)                 # L(θ)
+            loss = risk(labels, logits)                           # L(θ)
             # float16 gradients underflow; scale the loss up, the gradients back down.
             objective = optimizer.get_scaled_loss(loss) if scaled else loss
         gradients = tape.gradient(objective, model.trainable_variables)    # ∇L(θ)
@@ -118,7 +177,39 @@ def make_train_step(model: tf.keras.Model, optimizer):
         optimizer.apply_gradients(zip(gradients, model.trainable_variables))  # θ ← θ − η·Adam(∇L) − ηλθ
         return loss
 
+    if not _is_distributed(strategy):
+        return tf.function(lambda features, labels: gradient_step(features, labels, empirical_risk),
+                           input_signature=signature, jit_compile=jit_compile)
+    if jit_compile:
+        raise ValueError("jit_compile cannot be combined with a distribution strategy here: "
+                         "pass jit_compile=False, or train on one device")
+
+    def replica_step(features, labels):
+        context = tf.distribute.get_replica_context()
+        batch = tf.shape(labels)[0]
+        start = batch * context.replica_id_in_sync_group // context.num_replicas_in_sync
+        stop = batch * (context.replica_id_in_sync_group + 1) // context.num_replicas_in_sync
+
+        def share_of_risk(labels, logits):
+            """This replica's summed losses / the whole batch: summed over replicas, L(θ)."""
+            losses = tf.keras.losses.sparse_categorical_crossentropy(labels, tf.cast(logits, tf.float32),
+                                                                     from_logits=True)
+            return tf.reduce_sum(losses) / tf.cast(batch, tf.float32)
+
+        own = {name: value[start:stop] for name, value in features.items()}
+        return gradient_step(own, labels[start:stop], share_of_risk)
+
+    @tf.function(input_signature=signature)
+    def train_step(features, labels):
+        losses = strategy.run(replica_step, args=(features, labels))
+        return strategy.reduce(tf.distribute.ReduceOp.SUM, losses, axis=None)
+
     return train_step
+
+
+def _is_distributed(strategy) -> bool:
+    """Whether ``strategy`` is a real one (MirroredStrategy) rather than TensorFlow's default."""
+    return isinstance(strategy, tf.distribute.MirroredStrategy) or strategy.num_replicas_in_sync > 1
 
 
 @dataclass
@@ -206,7 +297,9 @@ def num_train_steps(num_examples: int, batch_size: int, epochs: int) -> int:
 
 def fine_tune(model: tf.keras.Model, tokenizer, optimizer, schedule, train: Encoded,
               validation: Encoded, epochs: int, batch_size: int, patience: int = 1,
-              seed: int = 0, progress: bool = True, monitor: str = "accuracy") -> History:
+              seed: int = 0, progress: bool = True, monitor: str = "accuracy",
+              jit_compile: bool = False, pad_to_multiple_of: int | None = None, strategy=None,
+              on_step: Callable[[dict, float], None] | None = None) -> History:
     """Fine-tune with validation after every epoch and early stopping.
 
     Early stopping: training stops once the monitored validation metric has
@@ -225,6 +318,14 @@ def fine_tune(model: tf.keras.Model, tokenizer, optimizer, schedule, train: Enco
         seed: fixes the batch order of every epoch.
         progress: show a tqdm progress bar per epoch.
         monitor: "accuracy" (higher is better) or "loss" (lower is better).
+        jit_compile: compile the train step with XLA (``make_train_step``);
+            batches are then padded to a multiple of 8 tokens unless
+            ``pad_to_multiple_of`` says otherwise. Slower on a CPU.
+        pad_to_multiple_of: pad training batches to a multiple of this many
+            tokens (bounds the number of batch shapes); None: the longest sentence.
+        strategy: see ``make_train_step``; None takes the model's own.
+        on_step: called after every step with the batch's features and its
+            loss, e.g. to count tokens (benchmarks/fine_tune_speed.py).
 
     Raises:
         ValueError: an unknown ``monitor``.
@@ -234,15 +335,19 @@ def fine_tune(model: tf.keras.Model, tokenizer, optimizer, schedule, train: Enco
     """
     if monitor not in ("accuracy", "loss"):
         raise ValueError(f"monitor must be 'accuracy' or 'loss', got {monitor!r}")
-    train_step = make_train_step(model, optimizer)
+    train_step = make_train_step(model, optimizer, jit_compile, strategy)
+    if jit_compile and pad_to_multiple_of is None:
+        pad_to_multiple_of = 8  # at most 16 lengths up to 128 tokens: 16 XLA compilations, not 128
     history, best_score, best_weights, waited = History(), -math.inf, None, 0
     started = time.perf_counter()
     for epoch in range(1, epochs + 1):
         batches = training_order(train.lengths, batch_size, seed=seed * 1000 + epoch)
         bar = tqdm(batches, desc=f"epoch {epoch}/{epochs}", unit="batch", disable=not progress)
         for indices in bar:
-            features, labels = pad_batch(tokenizer, train, indices)
+            features, labels = pad_batch(tokenizer, train, indices, pad_to_multiple_of)
             loss = float(train_step(features, labels))
+            if on_step is not None:
+                on_step(features, loss)
             history.step_loss.append(loss)
             history.step_learning_rate.append(float(schedule(optimizer.iterations - 1)))
             bar.set_postfix(loss=f"{loss:.3f}")

@@ -1,0 +1,158 @@
+"""The fast-fine-tuning machinery (issue 6): bounded batch shapes, lazy embedding
+updates, XLA and MirroredStrategy, each checked against the plain computation.
+
+The speed itself is measured by benchmarks/fine_tune_speed.py, not here.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from conftest import make_tiny_bert
+from finetune_lab import batches, fine_tune
+
+# Lengths from 3 to 61 WordPiece tokens, like SST-2 dev sentences.
+SENTENCES = ["bad", "dull", "meh , at best", "one of the year 's best films",
+             "a gorgeous , witty , seductive movie .", "the plot is nothing but boilerplate clichés",
+             "it 's a charming and often affecting journey .",
+             "an unflinching , complex portrait of a modern israel that is rarely seen on-screen " * 2,
+             "the movie is so thoroughly plodding , pointless and dull that even its two stars cannot "
+             "rescue it from the depths of its own self-importance and the weight of its countless clichés ."]
+LABELS = [0, 0, 0, 1, 1, 0, 1, 1, 0]
+
+
+def _without_dropout(model: tf.keras.Model) -> tf.keras.Model:
+    """Dropout off even with training=True, so two computations see the same network."""
+    for layer in model.submodules:
+        if isinstance(layer, tf.keras.layers.Dropout):
+            layer.rate = 0.0
+    return model
+
+
+def test_bucketing_bounds_the_shapes_and_uses_every_example_once():
+    lengths = np.random.default_rng(0).integers(3, 129, size=2000)  # up to max_seq_len = 128
+    bound = batches.max_batch_shapes(128, pad_to_multiple_of=8)
+    assert bound == 17  # 16 lengths (8, 16, ..., 128) and one partial batch
+    for epoch in range(3):
+        order = batches.training_order(lengths, 32, seed=epoch)
+        shapes = {(len(b), batches.padded_length(lengths[b].max(), 8)) for b in order}
+        assert len(shapes) <= bound
+        assert sorted(np.concatenate(order).tolist()) == list(range(2000))  # none lost, none repeated
+
+
+def test_pad_batch_pads_to_the_multiple(tokenizer):
+    encoded = batches.encode(tokenizer, SENTENCES, LABELS, pad_to_multiple_of=8)
+    for indices in batches.training_order(encoded.lengths, 3, seed=0):
+        features, labels = batches.pad_batch(tokenizer, encoded, indices)
+        seq_len = features["input_ids"].shape[1]
+        assert seq_len == batches.padded_length(encoded.lengths[indices].max(), 8) and seq_len % 8 == 0
+        np.testing.assert_array_equal(features["attention_mask"].numpy().sum(axis=1), encoded.lengths[indices])
+    with pytest.raises(ValueError, match="pad_to_multiple_of"):
+        batches.encode(tokenizer, SENTENCES, LABELS, pad_to_multiple_of=0)
+
+
+def test_bucketed_logits_equal_fixed_padding_logits(tiny_bert, tokenizer):
+    """Length-sorted batches padded to a multiple of 8 against every sentence padded to 128."""
+    encoded = batches.encode(tokenizer, SENTENCES, LABELS, pad_to_multiple_of=8)
+    bucketed = fine_tune.predict_logits(tiny_bert, tokenizer, encoded, batch_size=4)
+    fixed = tokenizer(SENTENCES, padding="max_length", truncation=True, max_length=128, return_tensors="tf")
+    assert fixed["input_ids"].shape == (len(SENTENCES), 128)
+    np.testing.assert_allclose(bucketed, tiny_bert(dict(fixed), training=False).logits.numpy(), atol=1e-5)
+
+
+def _one_step(tokenizer, lazy: bool, jit_compile: bool = False, pad_to_multiple_of=None):
+    """The model after one step from the same start, dropout off; the loss before and after."""
+    model = _without_dropout(make_tiny_bert(0))
+    optimizer, _ = fine_tune.make_optimizer(1e-3, 10, 0.0, 0.1, lazy_embedding_updates=lazy)
+    encoded = batches.encode(tokenizer, SENTENCES, LABELS, pad_to_multiple_of=pad_to_multiple_of)
+    features, labels = batches.pad_batch(tokenizer, encoded, np.arange(len(SENTENCES)))
+    before = float(fine_tune.make_train_step(model, optimizer, jit_compile=jit_compile)(features, labels))
+    after = float(fine_tune.empirical_risk(labels, model(features, training=False).logits))
+    return model, [before, after], features
+
+
+def test_lazy_embedding_update_equals_adamw_on_the_rows_of_the_batch(tokenizer):
+    """Rows the batch uses: the AdamWeightDecay update exactly; other rows: untouched."""
+    lazy, lazy_losses, features = _one_step(tokenizer, lazy=True)
+    dense, dense_losses, _ = _one_step(tokenizer, lazy=False)
+    start = make_tiny_bert(0)
+    assert isinstance(fine_tune.make_optimizer(1e-3, 10, 0.0, 0.1)[0], fine_tune.LazyAdamWeightDecay)
+    assert lazy_losses[0] == dense_losses[0]
+    # The three lookup tables have sparse gradients; these are the rows this batch reads.
+    used = {"word_embeddings": np.unique(features["input_ids"].numpy()), "token_type_embeddings": [0],
+            "position_embeddings": np.arange(features["input_ids"].shape[1])}
+    for before, after_lazy, after_dense in zip(start.weights, lazy.weights, dense.weights):
+        table = next((name for name in used if name in before.name), None)
+        if table is None:  # a dense gradient: the same update
+            np.testing.assert_allclose(after_lazy.numpy(), after_dense.numpy(), atol=1e-7)
+            continue
+        rows = np.asarray(used[table])
+        others = np.setdiff1d(np.arange(before.shape[0]), rows)
+        np.testing.assert_allclose(after_lazy.numpy()[rows], after_dense.numpy()[rows], atol=1e-7)
+        np.testing.assert_array_equal(after_lazy.numpy()[others], before.numpy()[others])
+        # AdamW moves the other rows by weight decay alone (at step 1 their Adam step is 0).
+        np.testing.assert_allclose(after_dense.numpy()[others], before.numpy()[others] * (1 - 1e-3 * 0.1),
+                                   rtol=1e-6)
+
+
+def test_xla_step_matches_the_compiled_step(tokenizer):
+    """The same loss before and after one step (weights are not compared: Adam turns
+    round-off in a zero gradient, such as the attention key bias's, into a step of ±η)."""
+    _, plain_losses, _ = _one_step(tokenizer, lazy=True, pad_to_multiple_of=8)
+    _, xla_losses, _ = _one_step(tokenizer, lazy=True, jit_compile=True, pad_to_multiple_of=8)
+    np.testing.assert_allclose(xla_losses, plain_losses, atol=1e-5)
+
+
+def test_on_step_sees_every_training_token(tokenizer):
+    model = make_tiny_bert(0)
+    encoded = batches.encode(tokenizer, SENTENCES * 4, LABELS * 4)
+    optimizer, schedule = fine_tune.make_optimizer(1e-3, fine_tune.num_train_steps(36, 8, 1), 0.1, 0.01)
+    seen = []
+    history = fine_tune.fine_tune(model, tokenizer, optimizer, schedule, encoded, encoded, epochs=1,
+                                  batch_size=8, progress=False, pad_to_multiple_of=8,
+                                  on_step=lambda features, loss: seen.append(
+                                      (int(features["attention_mask"].numpy().sum()), loss)))
+    assert sum(tokens for tokens, _ in seen) == encoded.lengths.sum()
+    assert [loss for _, loss in seen] == history.step_loss
+
+
+def _mirrored_versus_one_device() -> dict:
+    """Run in a fresh process: two logical CPUs must exist before TensorFlow starts."""
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+    from transformers import AutoTokenizer
+
+    from finetune_lab.models import offline_model_dir
+    tokenizer = AutoTokenizer.from_pretrained(str(offline_model_dir()))
+    encoded = batches.encode(tokenizer, SENTENCES, LABELS)  # 9 examples: replicas get 4 and 5
+    features, labels = batches.pad_batch(tokenizer, encoded, np.arange(len(SENTENCES)))
+    result = {}
+    for name, strategy in (("one_device", tf.distribute.get_strategy()),
+                           ("mirrored", tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"]))):
+        with strategy.scope():
+            model = _without_dropout(make_tiny_bert(0))
+            optimizer, _ = fine_tune.make_optimizer(1e-3, 10, 0.0, 0.01)
+        step = fine_tune.make_train_step(model, optimizer)  # the strategy is the model's own
+        losses = [float(step(features, labels)) for _ in range(2)]
+        after = float(fine_tune.empirical_risk(labels, model(features, training=False).logits))
+        result[name] = {"replicas": model.distribute_strategy.num_replicas_in_sync,
+                        "losses": losses + [after]}
+    return result
+
+
+def test_mirrored_strategy_on_two_cpus_gives_the_loss_of_one_device():
+    here = Path(__file__).parent
+    code = "import json, test_speed; print(json.dumps(test_speed._mirrored_versus_one_device()))"
+    run = subprocess.run([sys.executable, "-c", code], cwd=here, capture_output=True, text=True, timeout=600,
+                         env=dict(os.environ, PYTHONPATH=str(here)))
+    assert run.returncode == 0, run.stderr[-3000:]
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    assert result["one_device"]["replicas"] == 1 and result["mirrored"]["replicas"] == 2
+    # Loss of step 1, of step 2 (after one mirrored update) and after two updates.
+    np.testing.assert_allclose(result["mirrored"]["losses"], result["one_device"]["losses"], atol=1e-5)
