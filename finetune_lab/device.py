@@ -67,8 +67,10 @@ def configure_device(mixed_precision: bool = True, threads: int | None = None,
         mixed_precision: on a GPU, compute in bfloat16/float16 with float32
             weights; ignored on a CPU (no speed-up there).
         threads: intra-op CPU threads; None means one per core. Inter-op
-            parallelism is 1 because a BERT step is a chain of large matmuls
-            that each use every core.
+            parallelism is 2 (at most ``threads``): batches of short sentences
+            make many small operations, and two independent ones (a layer's
+            weight and input gradients, the optimizer's updates) can then
+            run at once. benchmarks/results/ablations.md measures it.
         distribute: on GPUs, a MirroredStrategy over all of them (even one);
             ignored on a CPU, where TensorFlow already uses every core.
 
@@ -78,7 +80,7 @@ def configure_device(mixed_precision: bool = True, threads: int | None = None,
     threads = threads or os.cpu_count() or 1
     try:
         tf.config.threading.set_intra_op_parallelism_threads(threads)
-        tf.config.threading.set_inter_op_parallelism_threads(1)
+        tf.config.threading.set_inter_op_parallelism_threads(min(2, threads))
     except RuntimeError:  # TensorFlow already started: keep what it has.
         threads = tf.config.threading.get_intra_op_parallelism_threads() or threads
     gpus = tf.config.list_physical_devices("GPU")
