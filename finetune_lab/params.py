@@ -201,7 +201,8 @@ FINE_TUNE_PARAMETERS = (
               low=0, high=67349),
     Parameter("validation_fraction", 0.1, "share of the training subset held out for early stopping",
               low=0.01, high=0.5),
-    Parameter("patience", 1, "epochs without a better validation loss before early stopping",
+    Parameter("patience", 1, "epochs tolerated without a better validation accuracy; training stops "
+              "at the next one and keeps the best epoch",
               low=0, high=20),
     Parameter("max_seq_len", 128, "truncation length in WordPiece tokens; SST-2 sentences are shorter",
               low=8, high=512),
