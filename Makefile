@@ -41,4 +41,4 @@ benchmark: setup
 	$(PY) -m benchmarks.fine_tune_speed
 
 clean:
-	rm -rf $(VENV) runs
+	rm -rf $(VENV) runs saved_models
