@@ -281,12 +281,42 @@ EVALUATION_PARAMETERS = (
               "simulated incident", low=0, high=2**31 - 1),
 )
 
+TRANSFER_PARAMETERS = (
+    Parameter("model", "auto", "'auto' picks the offline MiniLM on a CPU and bert-base-uncased on a GPU; "
+              "also 'minilm', a local Hugging Face directory, or a hub id (needs network)"),
+    Parameter("data_sizes", "32,100,300,1000", "labelled training examples per point of the "
+              "data-efficiency curve, comma-separated; four sizes fit a 2-core CPU in minutes"),
+    Parameter("num_seeds", 2, "repeats per size (subset, head and batch order change); two give a "
+              "first error bar on a CPU, five a trustworthy one on a GPU", low=1, high=20),
+    Parameter("epochs", 1, "passes over each training set; one keeps the CPU grid within minutes "
+              "(the small sets get min_train_steps instead)", low=1, high=100),
+    Parameter("min_train_steps", 40, "every run gets at least this many gradient steps: from a new head, "
+              "MiniLM predicts one class for its first 20 to 30 steps whatever the data size",
+              low=1, high=10000),
+    Parameter("learning_rate", 1e-4, "notebook 05's peak rate for MiniLM, used for the pretrained and "
+              "the random model alike", low=1e-7, high=1e-2, log_scale=True),
+    Parameter("batch_size", 16, "small sets need many updates more than large batches; on a CPU a step "
+              "of 16 costs about 2/3 of a step of 32", low=1, high=1024),
+    Parameter("freeze_train_examples", 300, "training examples for the freezing comparison, from the first "
+              "seed's pool (at most the largest data size), with that size's budget", low=8, high=67349),
+    Parameter("freeze_bottom_layers", 3, "k of the 'bottom_k' strategy: half of MiniLM's 6 encoder "
+              "layers (bert-base has 12)", low=1, high=48),
+    Parameter("dev_examples", 300, "a stratified dev subset scores the fine-tuned models: over twenty "
+              "full 872-sentence passes would cost minutes on a CPU; 0 means all of dev", low=0, high=872),
+    Parameter("head_weight_decay", 0.1, "weight decay of the logistic regression on frozen embeddings; "
+              "chosen on held-out training examples (not dev) for 32 to 1,000 examples",
+              low=0.0, high=10.0),
+    Parameter("seed", 0, "the first seed; seed i of num_seeds uses seed + i for the subsets, heads, "
+              "random initialisations, dropout and batch order", low=0, high=2**31 - 1),
+)
+
 # Each notebook's parameters, by notebook file name without ".ipynb".
 NOTEBOOK_PARAMETERS: dict[str, Sequence[Parameter]] = {
     "00_start_here": START_HERE_PARAMETERS,
     "01_empirical_risk": EMPIRICAL_RISK_PARAMETERS,
     "02_binary_cross_entropy": BINARY_CROSS_ENTROPY_PARAMETERS,
     "03_training_from_scratch": TRAINING_FROM_SCRATCH_PARAMETERS,
+    "04_transfer_learning": TRANSFER_PARAMETERS,
     "05_fine_tune_bert": FINE_TUNE_PARAMETERS,
     "06_evaluation_and_deployment": EVALUATION_PARAMETERS,
 }
