@@ -12,12 +12,15 @@ Loshchilov & Hutter 2019, "Decoupled Weight Decay Regularization"), not
 added to the loss, and not to LayerNorm weights or biases (as in BERT,
 Devlin et al. 2019).
 
-One exception, for speed: the word-embedding matrix (30,522 rows for
-MiniLM) receives a gradient only in the rows of the batch's tokens, a few
-hundred. ``LazyAdamWeightDecay`` applies the rule above to those rows only;
+An option, for speed: the word-embedding matrix (30,522 rows for MiniLM)
+receives a gradient only in the rows of the batch's tokens, a few hundred.
+``make_optimizer(..., lazy_embedding_updates=True)`` returns
+``LazyAdamWeightDecay``, which applies the rule above to those rows only;
 the other rows wait until their token appears ("lazy" Adam, as in TF
-Addons' LazyAdam and PyTorch's SparseAdam). Plain Keras Adam would rewrite
-all 11.7M embedding weights and both their moment matrices at every step.
+Addons' LazyAdam and PyTorch's SparseAdam). It is off by default: the
+notebooks teach AdamW exactly, and lazy rows skip their decay and moment
+updates on the steps their token is absent. Plain AdamW rewrites all 11.7M
+embedding weights and both their moment matrices at every step.
 
 How the step runs fast (benchmarks/fine_tune_speed.py measures each
 choice): one compiled ``tf.function`` for every batch shape, length-grouped
@@ -73,7 +76,7 @@ class LazyAdamWeightDecay(AdamWeightDecay):
 
 
 def make_optimizer(learning_rate: float, num_train_steps: int, warmup_ratio: float,
-                   weight_decay: float, loss_scaling: bool = False, lazy_embedding_updates: bool = True):
+                   weight_decay: float, loss_scaling: bool = False, lazy_embedding_updates: bool = False):
     """AdamW with linear warm-up and linear decay, from transformers.
 
     Args:
