@@ -82,7 +82,10 @@ def test_lazy_embedding_update_equals_adamw_on_the_rows_of_the_batch(tokenizer):
     lazy, lazy_losses, features = _one_step(tokenizer, lazy=True)
     dense, dense_losses, _ = _one_step(tokenizer, lazy=False)
     start = make_tiny_bert(0)
-    assert isinstance(fine_tune.make_optimizer(1e-3, 10, 0.0, 0.1)[0], fine_tune.LazyAdamWeightDecay)
+    # Lazy updates are opt-in; the default stays transformers' dense AdamWeightDecay.
+    assert isinstance(fine_tune.make_optimizer(1e-3, 10, 0.0, 0.1, lazy_embedding_updates=True)[0],
+                      fine_tune.LazyAdamWeightDecay)
+    assert not isinstance(fine_tune.make_optimizer(1e-3, 10, 0.0, 0.1)[0], fine_tune.LazyAdamWeightDecay)
     assert lazy_losses[0] == dense_losses[0]
     # The three lookup tables have sparse gradients; these are the rows this batch reads.
     used = {"word_embeddings": np.unique(features["input_ids"].numpy()), "token_type_embeddings": [0],
@@ -123,7 +126,12 @@ def test_on_step_sees_every_training_token(tokenizer):
 
 
 def _mirrored_versus_one_device() -> dict:
-    """Run in a fresh process: two logical CPUs must exist before TensorFlow starts."""
+    """Run in a fresh process: two logical CPUs must exist before TensorFlow starts.
+
+    Returns the losses of two steps and after them, for one device and for a
+    MirroredStrategy over two CPUs in float32, float16 (with loss scaling)
+    and bfloat16: the GPU set-up, on CPUs.
+    """
     cpu = tf.config.list_physical_devices("CPU")[0]
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
     from transformers import AutoTokenizer
@@ -133,26 +141,39 @@ def _mirrored_versus_one_device() -> dict:
     encoded = batches.encode(tokenizer, SENTENCES, LABELS)  # 9 examples: replicas get 4 and 5
     features, labels = batches.pad_batch(tokenizer, encoded, np.arange(len(SENTENCES)))
     result = {}
-    for name, strategy in (("one_device", tf.distribute.get_strategy()),
-                           ("mirrored", tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"]))):
+    for name, policy, devices in (("one_device", "float32", None), ("mirrored", "float32", 2),
+                                  ("mirrored_float16", "mixed_float16", 2),
+                                  ("mirrored_bfloat16", "mixed_bfloat16", 2)):
+        tf.keras.mixed_precision.set_global_policy(policy)
+        strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"]) if devices else tf.distribute.get_strategy()
         with strategy.scope():
             model = _without_dropout(make_tiny_bert(0))
-            optimizer, _ = fine_tune.make_optimizer(1e-3, 10, 0.0, 0.01)
+            optimizer, _ = fine_tune.make_optimizer(1e-3, 10, 0.0, 0.01, loss_scaling=policy == "mixed_float16")
         step = fine_tune.make_train_step(model, optimizer)  # the strategy is the model's own
         losses = [float(step(features, labels)) for _ in range(2)]
         after = float(fine_tune.empirical_risk(labels, model(features, training=False).logits))
-        result[name] = {"replicas": model.distribute_strategy.num_replicas_in_sync,
-                        "losses": losses + [after]}
+        result[name] = {"replicas": model.distribute_strategy.num_replicas_in_sync, "losses": losses + [after]}
     return result
 
 
-def test_mirrored_strategy_on_two_cpus_gives_the_loss_of_one_device():
+@pytest.fixture(scope="module")
+def mirrored():
     here = Path(__file__).parent
     code = "import json, test_speed; print(json.dumps(test_speed._mirrored_versus_one_device()))"
-    run = subprocess.run([sys.executable, "-c", code], cwd=here, capture_output=True, text=True, timeout=600,
+    run = subprocess.run([sys.executable, "-c", code], cwd=here, capture_output=True, text=True, timeout=900,
                          env=dict(os.environ, PYTHONPATH=str(here)))
     assert run.returncode == 0, run.stderr[-3000:]
-    result = json.loads(run.stdout.strip().splitlines()[-1])
-    assert result["one_device"]["replicas"] == 1 and result["mirrored"]["replicas"] == 2
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+def test_mirrored_strategy_on_two_cpus_gives_the_loss_of_one_device(mirrored):
+    assert mirrored["one_device"]["replicas"] == 1 and mirrored["mirrored"]["replicas"] == 2
     # Loss of step 1, of step 2 (after one mirrored update) and after two updates.
-    np.testing.assert_allclose(result["mirrored"]["losses"], result["one_device"]["losses"], atol=1e-5)
+    np.testing.assert_allclose(mirrored["mirrored"]["losses"], mirrored["one_device"]["losses"], atol=1e-5)
+
+
+@pytest.mark.parametrize("precision", ["float16", "bfloat16"])
+def test_mixed_precision_under_the_strategy_trains_like_float32(mirrored, precision):
+    """float16 (with loss scaling) and bfloat16 follow float32 to their rounding (bfloat16: 8 bits)."""
+    np.testing.assert_allclose(mirrored[f"mirrored_{precision}"]["losses"], mirrored["mirrored"]["losses"],
+                               atol=1e-2 if precision == "float16" else 3e-2)
