@@ -9,6 +9,10 @@ One module per concept, each named after the notebook that introduces it:
 - ``fine_tune``   AdamW, the train step, validation and early stopping  (notebook 05)
 - ``evaluate``    metrics, ``predict``, save and reload                  (notebook 05)
 - ``device``      CPU or GPU, threads and mixed precision                (notebook 05)
+- ``losses``, ``gradient_step``, ``logistic_regression``, ``exercises``  (notebooks 01-03)
+- ``transfer``    freezing, pooled embeddings, a random-init twin        (notebook 04)
+- ``calibration``, ``deployment``  evaluation and serving               (notebook 06)
+- ``records``, ``widgets``, ``course``, ``environment``  the course runner (notebook 00)
 
 Importing this package first sets up the environment TensorFlow and
 transformers need, so notebooks start with ``import finetune_lab``.
