@@ -117,22 +117,32 @@ def pad_batch(tokenizer, encoded: Encoded, indices: np.ndarray, pad_to_multiple_
 
 
 def training_order(lengths: np.ndarray, batch_size: int, seed: int,
-                   group_by_length: bool = True) -> list[np.ndarray]:
+                   group_by_length: bool = True, pool_batches: int = LENGTH_GROUP_BATCHES) -> list[np.ndarray]:
     """The batches of one training epoch, as arrays of example indices.
 
     Every example appears exactly once. With ``group_by_length``, a shuffled
-    pool of ``LENGTH_GROUP_BATCHES`` batches is sorted by length and cut into
+    pool of ``pool_batches`` batches is sorted by length and cut into
     batches, then all batches are shuffled.
 
     Args:
         lengths: (num_examples,) token counts.
         batch_size: examples per batch (the last batch may be smaller).
         seed: a different seed per epoch gives a different order.
+        pool_batches: how many batches are pooled before sorting by length
+            (with ``group_by_length``); larger pools pad less, smaller ones
+            keep batches more random (``benchmarks/batch_order_accuracy.py``
+            measures both).
+
+    Raises:
+        ValueError: ``pool_batches`` is not a whole number >= 1.
     """
+    if isinstance(pool_batches, bool) or not isinstance(pool_batches, (int, np.integer)) or pool_batches < 1:
+        raise ValueError(f"pool_batches must be a whole number >= 1, got {pool_batches!r}: "
+                         f"it counts the batches sorted together (1 = sort within each batch only).")
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(lengths))
     if group_by_length:
-        pool = batch_size * LENGTH_GROUP_BATCHES
+        pool = batch_size * pool_batches
         order = np.concatenate([chunk[np.argsort(-lengths[chunk], kind="stable")]
                                 for chunk in np.array_split(order, max(1, -(-len(order) // pool)))])
     batches = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]

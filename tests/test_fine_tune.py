@@ -55,6 +55,18 @@ def test_grouping_by_length_pads_less():
     assert grouped < 0.7 * random
 
 
+def test_smaller_length_pools_pad_more_and_lose_no_example():
+    lengths = np.random.default_rng(3).integers(3, 60, size=3200)
+    padded = {}
+    for pool in (1, 8, 50):
+        order = batches.training_order(lengths, 32, seed=0, pool_batches=pool)
+        assert sorted(np.concatenate(order).tolist()) == list(range(3200))
+        padded[pool] = sum(len(b) * lengths[b].max() for b in order)
+    assert padded[50] < padded[8] < padded[1]
+    with pytest.raises(ValueError, match="pool_batches must be a whole number >= 1"):
+        batches.training_order(lengths, 32, seed=0, pool_batches=0)
+
+
 def test_evaluation_order_is_fixed_and_complete():
     lengths = np.array([5, 3, 9, 3, 7])
     order = batches.evaluation_order(lengths, 2)
