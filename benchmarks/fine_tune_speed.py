@@ -32,10 +32,11 @@ over 10% of the steps, then linear decay), one pass over the sample:
    example (the default sample size is a multiple of 32, so nothing differs).
 3. ``finetune_lab``: ``fine_tune.fine_tune`` as notebook 05 calls it:
    length-grouped batches padded to their longest sentence, one compiled
-   ``tf.function`` for every shape, lazy updates of the embedding rows.
+   ``tf.function`` for every shape, transformers' AdamWeightDecay, all
+   defaults.
 
 Ablations of finetune_lab's loop run the same way (``--recipes``, see
-``RECIPES``): dense AdamW, XLA, oneDNN off.
+``RECIPES``): lazy embedding-row updates, XLA, oneDNN off, one inter-op thread.
 
 How it is measured
 ------------------
@@ -94,15 +95,16 @@ RECIPES = {
     "seed": ("the seed's recipe: every sentence padded to 128 tokens, eager GradientTape loop", {}),
     "hugging_face": ("Hugging Face's TF recipe: random batches padded per batch "
                      "(prepare_tf_dataset's pipeline), compile + fit", {}),
-    "finetune_lab": ("finetune_lab.fine_tune: length-grouped batches, compiled step, lazy embedding updates", {}),
-    "finetune_lab_dense_adamw": ("finetune_lab with transformers' dense AdamWeightDecay "
-                                 "(lazy_embedding_updates=False)", {}),
+    "finetune_lab": ("finetune_lab.fine_tune with its defaults: length-grouped batches, compiled step, "
+                     "transformers' AdamWeightDecay", {}),
+    "finetune_lab_lazy": ("finetune_lab with lazy embedding-row updates "
+                          "(make_optimizer(..., lazy_embedding_updates=True), opt-in)", {}),
     "finetune_lab_xla": ("finetune_lab with jit_compile=True (XLA), batches padded to a multiple of 8", {}),
     "finetune_lab_onednn_off": ("finetune_lab with TF_ENABLE_ONEDNN_OPTS=0", {"TF_ENABLE_ONEDNN_OPTS": "0"}),
     "finetune_lab_inter_op_1": ("finetune_lab with 1 inter-op thread instead of configure_device's 2",
                                 {"BENCHMARK_INTER_OP_THREADS": "1"}),
 }
-DEFAULT_RECIPES = ("seed", "hugging_face", "finetune_lab")
+DEFAULT_RECIPES = ("seed", "hugging_face", "finetune_lab", "finetune_lab_lazy")
 MATMUL_SIZE = 1024
 
 
@@ -301,7 +303,7 @@ def train_hugging_face_recipe(model, tokenizer, texts, labels, settings: Setting
 
 
 def train_finetune_lab(model, tokenizer, texts, labels, settings: Settings, meter: Meter, dev,
-                       lazy_embedding_updates: bool = True, jit_compile: bool = False) -> None:
+                       lazy_embedding_updates: bool = False, jit_compile: bool = False) -> None:
     """``fine_tune.fine_tune`` as notebook 05 calls it, one epoch (validation on dev, untimed)."""
     from finetune_lab import batches, fine_tune
 
@@ -322,7 +324,7 @@ def train(recipe: str, model, tokenizer, texts, labels, settings: Settings, mete
         train_hugging_face_recipe(model, tokenizer, texts, labels, settings, meter)
     else:
         train_finetune_lab(model, tokenizer, texts, labels, settings, meter, dev,
-                           lazy_embedding_updates=recipe != "finetune_lab_dense_adamw",
+                           lazy_embedding_updates=recipe == "finetune_lab_lazy",
                            jit_compile=recipe == "finetune_lab_xla")
 
 

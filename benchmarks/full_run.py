@@ -52,6 +52,7 @@ class Profile:
         validation_fraction: share of train held out to choose the best epoch;
             0 = validate on dev (only sound with one epoch: nothing is chosen).
         mixed_precision, distribute: ``device.configure_device``'s switches (GPU only).
+        length_pool_batches: ``fine_tune``'s length grouping (50 is its default).
         expected: what the run should reach, for the report.
     """
 
@@ -66,6 +67,7 @@ class Profile:
     mixed_precision: bool = False
     distribute: bool = False
     max_seq_len: int = 128
+    length_pool_batches: int = 50
     seed: int = 0
     expected: str = ""
 
@@ -111,7 +113,8 @@ def run(name: str, profile: Profile) -> dict:
     print(hardware.describe(), "|", info.name, f"| {len(train):,} training examples", flush=True)
     started = time.perf_counter()
     history = fine_tune.fine_tune(model, tokenizer, optimizer, schedule, train, validation,
-                                  epochs=profile.epochs, batch_size=profile.batch_size, seed=profile.seed)
+                                  epochs=profile.epochs, batch_size=profile.batch_size, seed=profile.seed,
+                                  length_pool_batches=profile.length_pool_batches)
     seconds = time.perf_counter() - started
     result = fine_tune.evaluate(model, tokenizer, dev)
     examples = len(train) * len(history.val_accuracy)
@@ -147,12 +150,16 @@ def main(argv=None) -> None:
     parser.add_argument("--model", help="override the profile's model")
     parser.add_argument("--epochs", type=int, help="override the profile's epochs")
     parser.add_argument("--examples", type=int, help="override: training examples (0 = all), for a dry run")
+    parser.add_argument("--length-pool-batches", type=int,
+                        help="override: batches sorted together by length (fine_tune's length_pool_batches)")
     args = parser.parse_args(argv)
     profile = PROFILES[args.profile]
-    overrides = {"model": args.model, "epochs": args.epochs, "num_train_examples": args.examples}
-    profile = replace(profile, **{key: value for key, value in overrides.items() if value is not None})
+    overrides = {"model": args.model, "epochs": args.epochs, "num_train_examples": args.examples,
+                 "length_pool_batches": args.length_pool_batches}
+    overrides = {key: value for key, value in overrides.items() if value is not None}
+    profile = replace(profile, **overrides)
     result = run(args.profile, profile)
-    name = f"full_run_{args.profile}" + ("" if profile == PROFILES[args.profile] else "_override")
+    name = "_".join([f"full_run_{args.profile}"] + [f"{key}-{value}" for key, value in overrides.items()])
     RESULTS_DIR.mkdir(exist_ok=True)
     command = "python -m benchmarks.full_run " + shlex.join(argv if argv is not None else sys.argv[1:])
     (RESULTS_DIR / f"{name}.json").write_text(json.dumps(result, indent=1))

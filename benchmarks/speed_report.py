@@ -77,7 +77,9 @@ def targets(result: dict) -> list[str]:
                  f"{'reached' if ours['utilisation'] >= TARGET_UTILISATION else 'NOT reached'}); per CPU-second "
                  f"{ours['utilisation_per_cpu_second']:.0%}")
     lines.append(f"- for scale: one run's dev accuracy on {n} examples has a binomial standard error of "
-                 f"about {standard_error:.1f} points, so a 0.5-point difference is within one run's noise")
+                 f"about {standard_error:.1f} points, so a 0.5-point difference is within one run's noise; "
+                 f"`python -m benchmarks.batch_order_accuracy` repeats the comparison over seeds "
+                 f"(batch_order_accuracy.md)")
     return lines
 
 

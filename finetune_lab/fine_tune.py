@@ -41,7 +41,7 @@ import tensorflow as tf
 from tqdm.auto import tqdm
 from transformers import AdamWeightDecay, create_optimizer
 
-from finetune_lab.batches import Encoded, evaluation_order, pad_batch, training_order
+from finetune_lab.batches import LENGTH_GROUP_BATCHES, Encoded, evaluation_order, pad_batch, training_order
 
 
 # BERT's exclusions from weight decay, as transformers.create_optimizer sets them.
@@ -302,7 +302,8 @@ def fine_tune(model: tf.keras.Model, tokenizer, optimizer, schedule, train: Enco
               validation: Encoded, epochs: int, batch_size: int, patience: int = 1,
               seed: int = 0, progress: bool = True, monitor: str = "accuracy",
               jit_compile: bool = False, pad_to_multiple_of: int | None = None, strategy=None,
-              on_step: Callable[[dict, float], None] | None = None) -> History:
+              on_step: Callable[[dict, float], None] | None = None,
+              length_pool_batches: int = LENGTH_GROUP_BATCHES) -> History:
     """Fine-tune with validation after every epoch and early stopping.
 
     Early stopping: training stops once the monitored validation metric has
@@ -329,9 +330,13 @@ def fine_tune(model: tf.keras.Model, tokenizer, optimizer, schedule, train: Enco
         strategy: see ``make_train_step``; None takes the model's own.
         on_step: called after every step with the batch's features and its
             loss, e.g. to count tokens (benchmarks/fine_tune_speed.py).
+        length_pool_batches: batches pooled and sorted by length
+            (``batches.training_order``): 50 pads least; 8 keeps batches more
+            random at about 70% instead of 95% real tokens
+            (``benchmarks/results/batch_order_accuracy.md``).
 
     Raises:
-        ValueError: an unknown ``monitor``.
+        ValueError: an unknown ``monitor``; ``length_pool_batches`` < 1.
 
     Returns:
         A ``History``; the model holds the best epoch's weights.
@@ -344,7 +349,8 @@ def fine_tune(model: tf.keras.Model, tokenizer, optimizer, schedule, train: Enco
     history, best_score, best_weights, waited = History(), -math.inf, None, 0
     started = time.perf_counter()
     for epoch in range(1, epochs + 1):
-        batches = training_order(train.lengths, batch_size, seed=seed * 1000 + epoch)
+        batches = training_order(train.lengths, batch_size, seed=seed * 1000 + epoch,
+                                 pool_batches=length_pool_batches)
         bar = tqdm(batches, desc=f"epoch {epoch}/{epochs}", unit="batch", disable=not progress)
         for indices in bar:
             features, labels = pad_batch(tokenizer, train, indices, pad_to_multiple_of)

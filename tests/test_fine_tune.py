@@ -114,13 +114,13 @@ def test_one_step_follows_the_decoupled_update_rule(tiny_bert, tokenizer):
     np.testing.assert_allclose(kernel.numpy(), expected, atol=1e-6)
 
 
-def _first_epoch_losses(seed, tokenizer):
+def _first_epoch_losses(seed, tokenizer, **options):
     set_seed(seed)
     model = make_tiny_bert(seed)
     encoded = batches.encode(tokenizer, SENTENCES * 8, LABELS * 8)
     optimizer, schedule = fine_tune.make_optimizer(1e-3, fine_tune.num_train_steps(48, 8, 1), 0.1, 0.01)
     history = fine_tune.fine_tune(model, tokenizer, optimizer, schedule, encoded, encoded,
-                                  epochs=1, batch_size=8, seed=seed, progress=False)
+                                  epochs=1, batch_size=8, seed=seed, progress=False, **options)
     return history
 
 
@@ -130,6 +130,14 @@ def test_same_seed_repeats_the_first_epoch_exactly(tokenizer):
     assert first.step_loss == second.step_loss
     assert first.val_loss == second.val_loss
     assert _first_epoch_losses(1, tokenizer).step_loss != first.step_loss
+
+
+def test_length_pool_changes_the_batches_not_the_amount_of_training(tokenizer):
+    grouped, per_batch = _first_epoch_losses(0, tokenizer), _first_epoch_losses(0, tokenizer, length_pool_batches=1)
+    assert len(per_batch.step_loss) == len(grouped.step_loss) == 6
+    assert per_batch.step_loss != grouped.step_loss
+    with pytest.raises(ValueError, match="pool_batches must be a whole number >= 1"):
+        _first_epoch_losses(0, tokenizer, length_pool_batches=0)
 
 
 def test_early_stopping_restores_the_best_weights(tokenizer):
