@@ -1,4 +1,4 @@
-"""Full-data fine-tuning runs, timed (issue 6). Not part of CI: each takes many minutes.
+"""Full-data fine-tuning runs, timed. Not part of the tests: each takes many minutes.
 
     python -m benchmarks.full_run --profile cpu-epoch        # MiniLM, one epoch of SST-2, 2-core CPU
     python -m benchmarks.full_run --profile gpu-bert-base    # bert-base, 3 epochs, GPUs
@@ -153,6 +153,10 @@ def main(argv=None) -> None:
     parser.add_argument("--length-pool-batches", type=int,
                         help="override: batches sorted together by length (fine_tune's length_pool_batches)")
     args = parser.parse_args(argv)
+    for flag, value, least in (("--epochs", args.epochs, 1), ("--examples", args.examples, 0),
+                               ("--length-pool-batches", args.length_pool_batches, 1)):
+        if value is not None and value < least:
+            parser.error(f"{flag} must be >= {least}, got {value}")
     profile = PROFILES[args.profile]
     overrides = {"model": args.model, "epochs": args.epochs, "num_train_examples": args.examples,
                  "length_pool_batches": args.length_pool_batches}

@@ -134,11 +134,12 @@ def training_order(lengths: np.ndarray, batch_size: int, seed: int,
             measures both).
 
     Raises:
-        ValueError: ``pool_batches`` is not a whole number >= 1.
+        ValueError: ``batch_size`` or ``pool_batches`` is not a whole number >= 1.
     """
-    if isinstance(pool_batches, bool) or not isinstance(pool_batches, (int, np.integer)) or pool_batches < 1:
-        raise ValueError(f"pool_batches must be a whole number >= 1, got {pool_batches!r}: "
-                         f"it counts the batches sorted together (1 = sort within each batch only).")
+    for name, value in (("batch_size", batch_size), ("pool_batches", pool_batches)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{name} must be a whole number >= 1, got {value!r}")
+    lengths = np.asarray(lengths)
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(lengths))
     if group_by_length:

@@ -548,9 +548,20 @@ def _common_options(parser: argparse.ArgumentParser) -> None:
                         help="YAML profiles: profile -> notebook -> {parameter: value}")
     parser.add_argument("--profile", default=DEFAULT_PROFILE,
                         help="cpu (the notebooks' defaults), gpu or quick (a fast smoke pass)")
-    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
+    parser.add_argument("--timeout", type=_positive_seconds, default=DEFAULT_TIMEOUT,
                         help="wall-clock seconds per notebook before its kernel is interrupted")
     parser.add_argument("--no-progress", action="store_true", help="hide papermill's progress bar")
+
+
+def _positive_seconds(text: str) -> float:
+    """``--timeout``'s type: a number of seconds > 0 (argparse turns the error into a usage message)."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, got {text!r}") from None
+    if not seconds > 0:
+        raise argparse.ArgumentTypeError(f"must be > 0 seconds, got {text}")
+    return seconds
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -94,13 +94,20 @@ def make_optimizer(learning_rate: float, num_train_steps: int, warmup_ratio: flo
         ``(optimizer, schedule)``; ``schedule(step)`` is η at that step.
 
     Raises:
-        ValueError: a learning rate ≤ 0, no training steps, or a weight decay
-            that the optimizer would silently drop.
+        ValueError: a learning rate that is not a number > 0, no training
+            steps, a warm-up ratio outside [0, 1), a negative weight decay, or
+            a weight decay that the optimizer would silently drop.
     """
-    if not learning_rate > 0:
-        raise ValueError(f"learning_rate must be > 0, got {learning_rate}: try 5e-5")
+    if not isinstance(learning_rate, (int, float, np.floating)) or isinstance(learning_rate, bool) \
+            or not learning_rate > 0:
+        raise ValueError(f"learning_rate must be > 0, got {learning_rate!r}: give a number such as 5e-5")
     if num_train_steps < 1:
-        raise ValueError("no training steps: give at least one batch of training examples")
+        raise ValueError("no training steps: give at least one batch of training examples and epochs >= 1")
+    if not 0 <= warmup_ratio < 1:
+        raise ValueError(f"warmup_ratio must be in [0, 1), got {warmup_ratio!r}: it is the share of the steps "
+                         f"spent warming up, e.g. 0.1")
+    if not weight_decay >= 0:
+        raise ValueError(f"weight_decay must be >= 0, got {weight_decay!r}: 0 turns decay off, 0.01 is usual")
     optimizer, schedule = create_optimizer(
         init_lr=learning_rate, num_train_steps=num_train_steps,
         num_warmup_steps=int(warmup_ratio * num_train_steps), weight_decay_rate=weight_decay,
@@ -294,8 +301,19 @@ class History:
 
 
 def num_train_steps(num_examples: int, batch_size: int, epochs: int) -> int:
-    """Optimizer steps for a run: batches per epoch (the last may be partial) × epochs."""
+    """Optimizer steps for a run: batches per epoch (the last may be partial) × epochs.
+
+    Raises:
+        ValueError: ``batch_size`` or ``epochs`` < 1.
+    """
+    _check_at_least_one(batch_size=batch_size, epochs=epochs)
     return math.ceil(num_examples / batch_size) * epochs
+
+
+def _check_at_least_one(**counts) -> None:
+    for name, value in counts.items():
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{name} must be a whole number >= 1, got {value!r}")
 
 
 def fine_tune(model: tf.keras.Model, tokenizer, optimizer, schedule, train: Encoded,
@@ -336,13 +354,15 @@ def fine_tune(model: tf.keras.Model, tokenizer, optimizer, schedule, train: Enco
             (``benchmarks/results/batch_order_accuracy.md``).
 
     Raises:
-        ValueError: an unknown ``monitor``; ``length_pool_batches`` < 1.
+        ValueError: an unknown ``monitor``; ``epochs``, ``batch_size`` or
+            ``length_pool_batches`` < 1.
 
     Returns:
         A ``History``; the model holds the best epoch's weights.
     """
     if monitor not in ("accuracy", "loss"):
         raise ValueError(f"monitor must be 'accuracy' or 'loss', got {monitor!r}")
+    _check_at_least_one(epochs=epochs, batch_size=batch_size, length_pool_batches=length_pool_batches)
     train_step = make_train_step(model, optimizer, jit_compile, strategy)
     if jit_compile and pad_to_multiple_of is None:
         pad_to_multiple_of = 8  # at most 16 lengths up to 128 tokens: 16 XLA compilations, not 128

@@ -218,3 +218,11 @@ def test_mixed_precision_follows_the_compute_capability(capability, expected):
     from finetune_lab.environment import mixed_precision
 
     assert mixed_precision(capability).startswith(expected)
+
+
+@pytest.mark.parametrize("timeout", ["-5", "0", "soon"])
+def test_a_timeout_that_is_not_positive_seconds_is_a_usage_error(timeout, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        course.main(["run", "--timeout", timeout])
+    assert stopped.value.code == 2
+    assert "--timeout" in capsys.readouterr().err

@@ -67,6 +67,24 @@ def test_smaller_length_pools_pad_more_and_lose_no_example():
         batches.training_order(lengths, 32, seed=0, pool_batches=0)
 
 
+def test_counts_below_one_and_bad_optimizer_settings_are_rejected_with_their_name():
+    lengths = [5, 3, 9, 3, 7]
+    assert sorted(np.concatenate(batches.training_order(lengths, 2, seed=0)).tolist()) == [0, 1, 2, 3, 4]
+    for call, name in ((lambda: batches.training_order(lengths, 0, seed=0), "batch_size"),
+                       (lambda: fine_tune.num_train_steps(100, 0, 1), "batch_size"),
+                       (lambda: fine_tune.num_train_steps(100, 32, 0), "epochs")):
+        with pytest.raises(ValueError, match=f"{name} must be a whole number >= 1"):
+            call()
+    for options, message in (({"warmup_ratio": 1.5}, "warmup_ratio must be in"),
+                             ({"warmup_ratio": -0.1}, "warmup_ratio must be in"),
+                             ({"weight_decay": -0.01}, "weight_decay must be >= 0"),
+                             ({"learning_rate": "5e-5"}, "learning_rate must be > 0")):
+        arguments = dict({"learning_rate": 1e-4, "num_train_steps": 10, "warmup_ratio": 0.1, "weight_decay": 0.01},
+                         **options)
+        with pytest.raises(ValueError, match=message):
+            fine_tune.make_optimizer(**arguments)
+
+
 def test_evaluation_order_is_fixed_and_complete():
     lengths = np.array([5, 3, 9, 3, 7])
     order = batches.evaluation_order(lengths, 2)
@@ -120,7 +138,7 @@ def _first_epoch_losses(seed, tokenizer, **options):
     encoded = batches.encode(tokenizer, SENTENCES * 8, LABELS * 8)
     optimizer, schedule = fine_tune.make_optimizer(1e-3, fine_tune.num_train_steps(48, 8, 1), 0.1, 0.01)
     history = fine_tune.fine_tune(model, tokenizer, optimizer, schedule, encoded, encoded,
-                                  epochs=1, batch_size=8, seed=seed, progress=False, **options)
+                                  **{"epochs": 1, "batch_size": 8, "seed": seed, "progress": False, **options})
     return history
 
 
@@ -136,8 +154,10 @@ def test_length_pool_changes_the_batches_not_the_amount_of_training(tokenizer):
     grouped, per_batch = _first_epoch_losses(0, tokenizer), _first_epoch_losses(0, tokenizer, length_pool_batches=1)
     assert len(per_batch.step_loss) == len(grouped.step_loss) == 6
     assert per_batch.step_loss != grouped.step_loss
-    with pytest.raises(ValueError, match="pool_batches must be a whole number >= 1"):
+    with pytest.raises(ValueError, match="length_pool_batches must be a whole number >= 1"):
         _first_epoch_losses(0, tokenizer, length_pool_batches=0)
+    with pytest.raises(ValueError, match="epochs must be a whole number >= 1"):
+        _first_epoch_losses(0, tokenizer, epochs=0)
 
 
 def test_early_stopping_restores_the_best_weights(tokenizer):
