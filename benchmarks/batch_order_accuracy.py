@@ -1,4 +1,4 @@
-"""Does grouping batches by length cost dev accuracy? Several seeds, same step (issue 6).
+"""Does grouping batches by length cost dev accuracy? Several seeds, the same train step.
 
     python -m benchmarks.batch_order_accuracy      # 3,200 examples, seeds 0-5: about 25 minutes on 2 cores
 
@@ -78,11 +78,14 @@ def summary_lines(runs: list[dict], orders: list[str]) -> list[str]:
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--examples", type=int, default=3200)
-    parser.add_argument("--seeds", default="0,1,2,3,4,5")
-    parser.add_argument("--orders", default="random,pool50,pool8")
-    parser.add_argument("--learning-rate", type=float, default=1e-4)
-    parser.add_argument("--name", default="batch_order_accuracy")
+    parser.add_argument("--examples", type=int, default=3200,
+                        help="SST-2 training examples per seed, one pass (default %(default)s)")
+    parser.add_argument("--seeds", default="0,1,2,3,4,5", help="comma-separated (default %(default)s)")
+    parser.add_argument("--orders", default="random,pool50,pool8",
+                        help="'random' and/or 'poolK' (length-grouped pools of K batches) (default %(default)s)")
+    parser.add_argument("--learning-rate", type=float, default=1e-4, help="peak learning rate (default %(default)s)")
+    parser.add_argument("--name", default="batch_order_accuracy",
+                        help="output name in benchmarks/results/ (default %(default)s)")
     args = parser.parse_args(argv)
     orders = args.orders.split(",")
     for order in orders:

@@ -1,4 +1,4 @@
-"""Fine-tuning speed: three recipes side by side on one machine (issue 6).
+"""Fine-tuning speed: three recipes (and finetune_lab's options) side by side on one machine.
 
 Run it with one command (about 10 to 15 minutes on an idle 2-core CPU):
 
