@@ -2,6 +2,10 @@
 
     python -m benchmarks.full_run --profile cpu-epoch        # MiniLM, one epoch of SST-2, 2-core CPU
     python -m benchmarks.full_run --profile gpu-bert-base    # bert-base, 3 epochs, GPUs
+    python -m benchmarks.full_run --profile cpu-epoch --batch-size 16   # one setting overridden
+
+Overrides (``--batch-size``, ``--learning-rate``, ``--length-pool-batches``,
+``--epochs``, ``--examples``, ``--model``) are written to a file named after them.
 
 Each run prints its effective configuration first, then writes
 ``benchmarks/results/full_run_<profile>.md`` (and ``.json``) with the wall
@@ -150,15 +154,21 @@ def main(argv=None) -> None:
     parser.add_argument("--model", help="override the profile's model")
     parser.add_argument("--epochs", type=int, help="override the profile's epochs")
     parser.add_argument("--examples", type=int, help="override: training examples (0 = all), for a dry run")
+    parser.add_argument("--batch-size", type=int, help="override the profile's batch size")
+    parser.add_argument("--learning-rate", type=float, help="override the profile's peak learning rate")
     parser.add_argument("--length-pool-batches", type=int,
                         help="override: batches sorted together by length (fine_tune's length_pool_batches)")
     args = parser.parse_args(argv)
     for flag, value, least in (("--epochs", args.epochs, 1), ("--examples", args.examples, 0),
+                               ("--batch-size", args.batch_size, 1),
                                ("--length-pool-batches", args.length_pool_batches, 1)):
         if value is not None and value < least:
             parser.error(f"{flag} must be >= {least}, got {value}")
+    if args.learning_rate is not None and not args.learning_rate > 0:
+        parser.error(f"--learning-rate must be > 0, got {args.learning_rate}")
     profile = PROFILES[args.profile]
     overrides = {"model": args.model, "epochs": args.epochs, "num_train_examples": args.examples,
+                 "batch_size": args.batch_size, "learning_rate": args.learning_rate,
                  "length_pool_batches": args.length_pool_batches}
     overrides = {key: value for key, value in overrides.items() if value is not None}
     profile = replace(profile, **overrides)
