@@ -116,6 +116,13 @@ def pad_batch(tokenizer, encoded: Encoded, indices: np.ndarray, pad_to_multiple_
     return features, tf.constant(encoded.labels[indices], tf.int32)
 
 
+def check_counts(**counts) -> None:
+    """Raise ``ValueError`` naming the first count that is not a whole number >= 1 (batch sizes, epochs, pools)."""
+    for name, value in counts.items():
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{name} must be a whole number >= 1, got {value!r}")
+
+
 def training_order(lengths: np.ndarray, batch_size: int, seed: int,
                    group_by_length: bool = True, pool_batches: int = LENGTH_GROUP_BATCHES) -> list[np.ndarray]:
     """The batches of one training epoch, as arrays of example indices.
@@ -136,9 +143,7 @@ def training_order(lengths: np.ndarray, batch_size: int, seed: int,
     Raises:
         ValueError: ``batch_size`` or ``pool_batches`` is not a whole number >= 1.
     """
-    for name, value in (("batch_size", batch_size), ("pool_batches", pool_batches)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be a whole number >= 1, got {value!r}")
+    check_counts(batch_size=batch_size, pool_batches=pool_batches)
     lengths = np.asarray(lengths)
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(lengths))

@@ -41,7 +41,8 @@ import tensorflow as tf
 from tqdm.auto import tqdm
 from transformers import AdamWeightDecay, create_optimizer
 
-from finetune_lab.batches import LENGTH_GROUP_BATCHES, Encoded, evaluation_order, pad_batch, training_order
+from finetune_lab.batches import (LENGTH_GROUP_BATCHES, Encoded, check_counts, evaluation_order, pad_batch,
+                                  training_order)
 
 
 # BERT's exclusions from weight decay, as transformers.create_optimizer sets them.
@@ -306,14 +307,9 @@ def num_train_steps(num_examples: int, batch_size: int, epochs: int) -> int:
     Raises:
         ValueError: ``batch_size`` or ``epochs`` < 1.
     """
-    _check_at_least_one(batch_size=batch_size, epochs=epochs)
+    check_counts(batch_size=batch_size, epochs=epochs)
     return math.ceil(num_examples / batch_size) * epochs
 
-
-def _check_at_least_one(**counts) -> None:
-    for name, value in counts.items():
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be a whole number >= 1, got {value!r}")
 
 
 def fine_tune(model: tf.keras.Model, tokenizer, optimizer, schedule, train: Encoded,
@@ -362,7 +358,7 @@ def fine_tune(model: tf.keras.Model, tokenizer, optimizer, schedule, train: Enco
     """
     if monitor not in ("accuracy", "loss"):
         raise ValueError(f"monitor must be 'accuracy' or 'loss', got {monitor!r}")
-    _check_at_least_one(epochs=epochs, batch_size=batch_size, length_pool_batches=length_pool_batches)
+    check_counts(epochs=epochs, batch_size=batch_size, length_pool_batches=length_pool_batches)
     train_step = make_train_step(model, optimizer, jit_compile, strategy)
     if jit_compile and pad_to_multiple_of is None:
         pad_to_multiple_of = 8  # at most 16 lengths up to 128 tokens: 16 XLA compilations, not 128
