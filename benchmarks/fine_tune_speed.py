@@ -12,8 +12,9 @@ What is compared
 ----------------
 The same offline model (all-MiniLM-L6-v2 with a new 2-class head, seeded
 identically), the same seeded SST-2 training sample, batch size 32, the same
-AdamW and learning-rate schedule (``fine_tune.make_optimizer``: linear warm-up
-over 10% of the steps, then linear decay), one pass over the sample:
+AdamW settings and learning-rate schedule (``transformers.create_optimizer``:
+linear warm-up over 10% of the steps, then linear decay), one pass over the
+sample:
 
 1. ``seed``, the seed's recipe: every sentence padded to 128 tokens, random
    batches, an eager ``tf.GradientTape`` loop, transformers' AdamWeightDecay.
@@ -32,11 +33,13 @@ over 10% of the steps, then linear decay), one pass over the sample:
    example (the default sample size is a multiple of 32, so nothing differs).
 3. ``finetune_lab``: ``fine_tune.fine_tune`` as notebook 05 calls it:
    length-grouped batches padded to their longest sentence, one compiled
-   ``tf.function`` for every shape, transformers' AdamWeightDecay, all
-   defaults.
+   ``tf.function`` for every shape, AdamW with the embedding's sparse
+   gradient applied through the fused dense kernel
+   (``fine_tune.FusedAdamWeightDecay``, the same update), all defaults.
 
 Ablations of finetune_lab's loop run the same way (``--recipes``, see
-``RECIPES``): lazy embedding-row updates, XLA, oneDNN off, one inter-op thread.
+``RECIPES``): transformers' AdamWeightDecay as it comes (sparse path), lazy
+embedding-row updates, XLA, oneDNN off, one inter-op thread.
 
 How it is measured
 ------------------
@@ -96,7 +99,9 @@ RECIPES = {
     "hugging_face": ("Hugging Face's TF recipe: random batches padded per batch "
                      "(prepare_tf_dataset's pipeline), compile + fit", {}),
     "finetune_lab": ("finetune_lab.fine_tune with its defaults: length-grouped batches, compiled step, "
-                     "transformers' AdamWeightDecay", {}),
+                     "FusedAdamWeightDecay", {}),
+    "finetune_lab_sparse": ("finetune_lab with transformers' AdamWeightDecay as it comes "
+                            "(the embedding's sparse gradient through Keras's unfused sparse path)", {}),
     "finetune_lab_lazy": ("finetune_lab with lazy embedding-row updates "
                           "(make_optimizer(..., lazy_embedding_updates=True), opt-in)", {}),
     "finetune_lab_xla": ("finetune_lab with jit_compile=True (XLA), batches padded to a multiple of 8", {}),
@@ -104,7 +109,7 @@ RECIPES = {
     "finetune_lab_inter_op_1": ("finetune_lab with 1 inter-op thread instead of configure_device's 2",
                                 {"BENCHMARK_INTER_OP_THREADS": "1"}),
 }
-DEFAULT_RECIPES = ("seed", "hugging_face", "finetune_lab", "finetune_lab_lazy")
+DEFAULT_RECIPES = ("seed", "hugging_face", "finetune_lab", "finetune_lab_sparse", "finetune_lab_lazy")
 MATMUL_SIZE = 1024
 
 
@@ -228,15 +233,22 @@ class Meter:
             self.wait()
 
 
+def transformers_adamw(settings: Settings):
+    """transformers' AdamWeightDecay with its warm-up schedule, as ``create_optimizer`` builds it."""
+    from transformers import create_optimizer
+
+    optimizer, _ = create_optimizer(init_lr=settings.learning_rate, num_train_steps=settings.train_steps,
+                                    num_warmup_steps=int(settings.warmup_ratio * settings.train_steps),
+                                    weight_decay_rate=settings.weight_decay)
+    return optimizer
+
+
 def train_seed_recipe(model, tokenizer, texts, labels, settings: Settings, meter: Meter) -> None:
     """Every sentence padded to 128 tokens, random batches, an eager GradientTape loop."""
     import numpy as np
     import tensorflow as tf
 
-    from finetune_lab import fine_tune
-
-    optimizer, _ = fine_tune.make_optimizer(settings.learning_rate, settings.train_steps, settings.warmup_ratio,
-                                            settings.weight_decay, lazy_embedding_updates=False)
+    optimizer = transformers_adamw(settings)
     tokens = tokenizer(texts, padding="max_length", truncation=True, max_length=settings.max_seq_len,
                        return_tensors="np")
     order = np.random.default_rng(settings.seed).permutation(len(texts))
@@ -287,10 +299,7 @@ def train_hugging_face_recipe(model, tokenizer, texts, labels, settings: Setting
     """prepare_tf_dataset's pipeline, ``compile`` without a loss, ``fit``."""
     import tensorflow as tf
 
-    from finetune_lab import fine_tune
-
-    optimizer, _ = fine_tune.make_optimizer(settings.learning_rate, settings.train_steps, settings.warmup_ratio,
-                                            settings.weight_decay, lazy_embedding_updates=False)
+    optimizer = transformers_adamw(settings)
     masks = []
     dataset = hugging_face_dataset(tokenizer, texts, labels, settings, masks)
 
@@ -303,13 +312,19 @@ def train_hugging_face_recipe(model, tokenizer, texts, labels, settings: Setting
 
 
 def train_finetune_lab(model, tokenizer, texts, labels, settings: Settings, meter: Meter, dev,
-                       lazy_embedding_updates: bool = False, jit_compile: bool = False) -> None:
-    """``fine_tune.fine_tune`` as notebook 05 calls it, one epoch (validation on dev, untimed)."""
+                       lazy_embedding_updates: bool = False, jit_compile: bool = False,
+                       sparse_adamw: bool = False) -> None:
+    """``fine_tune.fine_tune`` as notebook 05 calls it, one epoch (validation on dev, untimed).
+
+    ``sparse_adamw`` swaps in transformers' AdamWeightDecay as it comes (same schedule).
+    """
     from finetune_lab import batches, fine_tune
 
     optimizer, schedule = fine_tune.make_optimizer(settings.learning_rate, settings.train_steps,
                                                    settings.warmup_ratio, settings.weight_decay,
                                                    lazy_embedding_updates=lazy_embedding_updates)
+    if sparse_adamw:
+        optimizer = transformers_adamw(settings)
     train = batches.encode(tokenizer, texts, labels, settings.max_seq_len)
     fine_tune.fine_tune(model, tokenizer, optimizer, schedule, train, dev, epochs=1,
                         batch_size=settings.batch_size, seed=settings.seed, progress=False,
@@ -325,7 +340,7 @@ def train(recipe: str, model, tokenizer, texts, labels, settings: Settings, mete
     else:
         train_finetune_lab(model, tokenizer, texts, labels, settings, meter, dev,
                            lazy_embedding_updates=recipe == "finetune_lab_lazy",
-                           jit_compile=recipe == "finetune_lab_xla")
+                           jit_compile=recipe == "finetune_lab_xla", sparse_adamw=recipe == "finetune_lab_sparse")
 
 
 def worker(recipe: str, settings: Settings) -> None:

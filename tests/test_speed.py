@@ -1,5 +1,6 @@
-"""The fast-fine-tuning machinery (issue 6): bounded batch shapes, lazy embedding
-updates, XLA and MirroredStrategy, each checked against the plain computation.
+"""The fast-fine-tuning machinery (issue 6): bounded batch shapes, the fused and
+the lazy embedding updates, XLA and MirroredStrategy, each checked against the
+plain computation.
 
 The speed itself is measured by benchmarks/fine_tune_speed.py, not here.
 """
@@ -64,6 +65,26 @@ def test_bucketed_logits_equal_fixed_padding_logits(tiny_bert, tokenizer):
     fixed = tokenizer(SENTENCES, padding="max_length", truncation=True, max_length=128, return_tensors="tf")
     assert fixed["input_ids"].shape == (len(SENTENCES), 128)
     np.testing.assert_allclose(bucketed, tiny_bert(dict(fixed), training=False).logits.numpy(), atol=1e-5)
+
+
+def test_fused_adamw_makes_the_same_updates_as_transformers_adamweightdecay():
+    """Sparse gradients (repeated rows, rows left out) and dense ones, three steps, decayed and not."""
+    from transformers import create_optimizer
+
+    rng = np.random.default_rng(0)
+    start = {"embeddings": rng.normal(size=(10, 4)), "kernel": rng.normal(size=(4, 2)), "bias": rng.normal(size=2)}
+    fused, _ = fine_tune.make_optimizer(1e-2, 10, 0.2, 0.1)
+    reference, _ = create_optimizer(init_lr=1e-2, num_train_steps=10, num_warmup_steps=2, weight_decay_rate=0.1)
+    assert isinstance(fused, fine_tune.FusedAdamWeightDecay) and type(reference).__name__ == "AdamWeightDecay"
+    copies = [[tf.Variable(value, dtype=tf.float32, name=name) for name, value in start.items()] for _ in range(2)]
+    for rows in ([1, 1, 3], [0, 3, 9, 9], [2]):
+        sparse = tf.IndexedSlices(tf.constant(rng.normal(size=(len(rows), 4)), tf.float32), tf.constant(rows))
+        dense = [tf.constant(rng.normal(size=value.shape), tf.float32) for value in list(start.values())[1:]]
+        for optimizer, variables in zip((fused, reference), copies):
+            optimizer.apply_gradients(zip([sparse, *dense], variables))
+    for ours, theirs, before in zip(*copies, start.values()):
+        assert not np.allclose(ours.numpy(), before)  # every weight moved
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6, atol=1e-7)
 
 
 def _one_step(tokenizer, lazy: bool, jit_compile: bool = False, pad_to_multiple_of=None):
