@@ -31,10 +31,10 @@ from typing import Sequence
 import numpy as np
 import tensorflow as tf
 from tqdm.auto import tqdm
-from transformers import AdamWeightDecay, AutoConfig, TFAutoModelForSequenceClassification
+from transformers import AutoConfig, TFAutoModelForSequenceClassification
 
 from finetune_lab.batches import encode, evaluation_order, pad_batch, training_order
-from finetune_lab.fine_tune import FEATURES_SIGNATURE, make_train_step
+from finetune_lab.fine_tune import FEATURES_SIGNATURE, NO_DECAY, FusedAdamWeightDecay, make_train_step
 from finetune_lab.models import ModelNotFoundError, resolve_model
 from finetune_lab.params import ParameterError
 
@@ -304,8 +304,8 @@ class ReusableTrainer:
 
     def __init__(self, model: tf.keras.Model, tokenizer, weight_decay: float = 0.01):
         self.model, self.tokenizer = model, tokenizer
-        self.optimizer = AdamWeightDecay(learning_rate=0.0, weight_decay_rate=weight_decay, epsilon=1e-8,
-                                         exclude_from_weight_decay=["LayerNorm", "layer_norm", "bias"])
+        self.optimizer = FusedAdamWeightDecay(learning_rate=0.0, weight_decay_rate=weight_decay, epsilon=1e-8,
+                                              exclude_from_weight_decay=NO_DECAY)
         self.train_step = make_train_step(model, self.optimizer)
         self.train_step.get_concrete_function()  # compile now, with the variables trainable now
 
