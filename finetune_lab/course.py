@@ -49,7 +49,7 @@ NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 RUNS_DIR = REPO_ROOT / "runs"
 DEFAULT_CONFIG = NOTEBOOKS_DIR / "profiles.yml"
 DEFAULT_PROFILE = "cpu"  # the notebooks' own defaults: no overrides needed
-DEFAULT_TIMEOUT = 1800  # seconds; notebook 05 takes about 10 minutes on 2 CPU cores
+DEFAULT_TIMEOUT = 1800  # seconds; notebook 05 takes 5 to 10 minutes on 2 CPU cores
 KERNEL = "python3"  # the kernel `make setup` installs into .venv
 
 
