@@ -103,7 +103,7 @@ def test_lazy_embedding_update_equals_adamw_on_the_rows_of_the_batch(tokenizer):
     lazy, lazy_losses, features = _one_step(tokenizer, lazy=True)
     dense, dense_losses, _ = _one_step(tokenizer, lazy=False)
     start = make_tiny_bert(0)
-    # Lazy updates are opt-in; the default stays transformers' dense AdamWeightDecay.
+    # Lazy updates are opt-in; the default updates every row (FusedAdamWeightDecay).
     assert isinstance(fine_tune.make_optimizer(1e-3, 10, 0.0, 0.1, lazy_embedding_updates=True)[0],
                       fine_tune.LazyAdamWeightDecay)
     assert not isinstance(fine_tune.make_optimizer(1e-3, 10, 0.0, 0.1)[0], fine_tune.LazyAdamWeightDecay)
