@@ -1,6 +1,6 @@
 """Does grouping batches by length cost dev accuracy? Several seeds, the same train step.
 
-    python -m benchmarks.batch_order_accuracy      # 3,200 examples, seeds 0-5: about 25 minutes on 2 cores
+    python -m benchmarks.batch_order_accuracy      # 3,200 examples, seeds 0-5: about 30 minutes on 2 cores
 
 ``fine_tune_speed`` compares recipes on one seed, and one run's dev accuracy
 moves by about a point with the seed alone. This script isolates the one

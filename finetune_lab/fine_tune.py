@@ -337,7 +337,6 @@ def num_train_steps(num_examples: int, batch_size: int, epochs: int) -> int:
     return math.ceil(num_examples / batch_size) * epochs
 
 
-
 def fine_tune(model: tf.keras.Model, tokenizer, optimizer, schedule, train: Encoded,
               validation: Encoded, epochs: int, batch_size: int, patience: int = 1,
               seed: int = 0, progress: bool = True, monitor: str = "accuracy",
