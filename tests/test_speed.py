@@ -16,7 +16,7 @@ import pytest
 import tensorflow as tf
 
 from conftest import make_tiny_bert
-from finetune_lab import batches, fine_tune
+from finetune_lab.pretrained import batches, fine_tune
 
 # Lengths from 3 to 61 WordPiece tokens, like SST-2 dev sentences.
 SENTENCES = ["bad", "dull", "meh , at best", "one of the year 's best films",
@@ -157,7 +157,7 @@ def _mirrored_versus_one_device() -> dict:
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
     from transformers import AutoTokenizer
 
-    from finetune_lab.models import offline_model_dir
+    from finetune_lab.pretrained.models import offline_model_dir
     tokenizer = AutoTokenizer.from_pretrained(str(offline_model_dir()))
     encoded = batches.encode(tokenizer, SENTENCES, LABELS)  # 9 examples: replicas get 4 and 5
     features, labels = batches.pad_batch(tokenizer, encoded, np.arange(len(SENTENCES)))

@@ -6,8 +6,8 @@ import tensorflow as tf
 from transformers import BertConfig, TFBertForSequenceClassification
 
 from conftest import make_tiny_bert
-from finetune_lab import batches, fine_tune, transfer
-from finetune_lab.models import load_classifier
+from finetune_lab.pretrained import batches, fine_tune, transfer
+from finetune_lab.pretrained.models import load_classifier
 
 SENTENCES = ["a gorgeous , witty , seductive movie .", "dull", "the plot is nothing but boilerplate clichés",
              "it 's a charming and often affecting journey .", "bad", "one of the year 's best films"]
@@ -185,7 +185,7 @@ def test_nearest_words_ranks_by_cosine_and_skips_the_word_and_special_tokens(tok
 
 
 def test_parse_data_sizes_sorts_and_rejects_bad_lists():
-    from finetune_lab.params import ParameterError
+    from finetune_lab.course.params import ParameterError
 
     assert transfer.parse_data_sizes(" 300, 32,100,32 ") == [32, 100, 300]
     for bad in ("32;100", "32,,100", "ten", "4,100", "32,70000"):

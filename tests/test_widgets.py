@@ -4,8 +4,8 @@ import ipywidgets
 import pytest
 
 import finetune_lab  # noqa: F401  (environment first, as in the notebooks)
-from finetune_lab.params import Parameter, ParameterError, check_parameters
-from finetune_lab.widgets import parameter_panel
+from finetune_lab.course.params import Parameter, ParameterError, check_parameters
+from finetune_lab.course.widgets import parameter_panel
 
 SPEC = (
     Parameter("learning_rate", 1e-4, "a peak rate", low=1e-7, high=1e-2, log_scale=True),

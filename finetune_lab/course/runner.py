@@ -1,4 +1,4 @@
-"""Run the whole course headless (introduced in notebook 00).
+"""Run the whole course headless: ``python -m finetune_lab.course`` (introduced in notebook 00).
 
     python -m finetune_lab.course run   [--profile cpu|gpu|quick] [--only 05] [--timeout 1800]
     python -m finetune_lab.course sweep 01_empirical_risk --param learning_rate --values 0.01,0.1,1.0
@@ -41,71 +41,16 @@ from typing import Any, Iterator, Mapping, Sequence
 
 import yaml
 
-from finetune_lab import params as parameter_contract
-from finetune_lab.records import REPO_ROOT, RUN_DIR_VARIABLE, read_record
+from finetune_lab.course import params as parameter_contract
+from finetune_lab import REPO_ROOT
+from finetune_lab.course.plan import NOTEBOOKS_DIR, find_notebooks
+from finetune_lab.course.records import RUN_DIR_VARIABLE, read_record
 
-NOTEBOOK_PATTERN = "[0-9][0-9]_*.ipynb"
-NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 RUNS_DIR = REPO_ROOT / "runs"
 DEFAULT_CONFIG = NOTEBOOKS_DIR / "profiles.yml"
 DEFAULT_PROFILE = "cpu"  # the notebooks' own defaults: no overrides needed
 DEFAULT_TIMEOUT = 1800  # seconds; notebook 05 takes 5 to 10 minutes on 2 CPU cores
 KERNEL = "python3"  # the kernel `make setup` installs into .venv
-
-
-@dataclass(frozen=True)
-class PlannedNotebook:
-    """One row of the course plan shown in notebook 00."""
-
-    name: str
-    teaches: str
-    cpu_minutes: str
-    expected: str
-
-
-COURSE_PLAN = (
-    PlannedNotebook("00_start_here", "what the course teaches, how to run it, an environment check",
-                    "<1", "every required check is ok"),
-    PlannedNotebook("01_empirical_risk", "supervised learning as minimising the empirical risk "
-                    "(the average loss over training examples): the gradient step with weight "
-                    "decay, mini-batches", "<1",
-                    "the risk falls; too large a learning rate diverges"),
-    PlannedNotebook("02_binary_cross_entropy", "the sigmoid and binary cross-entropy with their "
-                    "gradients by hand, checked against tf-keras and finite differences", "<1",
-                    "our loss and gradient match tf-keras"),
-    PlannedNotebook("03_training_from_scratch", "logistic regression on SST-2 (TF-IDF features) "
-                    "trained with our loss and gradient step, checked against scikit-learn",
-                    "<2", "about 0.82 dev accuracy, within 1 point of scikit-learn"),
-    PlannedNotebook("04_transfer_learning", "foundation models, pre-training and transfer: "
-                    "a pretrained encoder's features with a new head", "<=5",
-                    "pretrained features beat training from scratch"),
-    PlannedNotebook("05_fine_tune_bert", "fine-tuning MiniLM on an 8,000-example SST-2 subset: "
-                    "AdamW, warm-up, weight decay, early stopping; common mistakes measured", "<=10",
-                    ">=0.85 dev accuracy"),
-    PlannedNotebook("06_evaluation_and_deployment", "bootstrap intervals, calibration, a decision "
-                    "threshold, error analysis, SavedModel export, monitoring a stream",
-                    "2-3 (4-5 without 05's model)", "about 0.88 test accuracy; the export predicts the same"),
-)
-
-
-def course_status(notebooks_dir: Path = NOTEBOOKS_DIR) -> dict[str, str]:
-    """``{notebook: "ready" | "planned"}`` for the plan, plus unplanned notebooks found."""
-    present = [path.stem for path in find_notebooks(notebooks_dir)]
-    status = {planned.name: "ready" if planned.name in present else "planned"
-              for planned in COURSE_PLAN}
-    status.update({name: "ready" for name in present if name not in status})
-    return status
-
-
-def course_table(notebooks_dir: Path = NOTEBOOKS_DIR) -> str:
-    """The course plan as a Markdown table, its status read from the folder (notebook 00)."""
-    plan = {planned.name: planned for planned in COURSE_PLAN}
-    lines = ["| notebook | what it teaches | CPU minutes | expected result | status |",
-             "| --- | --- | --- | --- | --- |"]
-    for name, status in course_status(notebooks_dir).items():
-        row = plan.get(name, PlannedNotebook(name, "(not in the course plan yet)", "", ""))
-        lines.append(f"| {name} | {row.teaches} | {row.cpu_minutes} | {row.expected} | {status} |")
-    return "\n".join(lines) + "\n"
 
 
 @dataclass
@@ -127,22 +72,6 @@ class Result:
     error: str = ""
     executed: Path | None = None
     metrics: dict[str, Any] = field(default_factory=dict)
-
-
-def find_notebooks(folder: Path, only: Sequence[str] = ()) -> list[Path]:
-    """The course notebooks in ``folder``, in order; ``only`` keeps names starting with a prefix.
-
-    Raises:
-        ValueError: a prefix in ``only`` matches no notebook.
-    """
-    notebooks = sorted(Path(folder).glob(NOTEBOOK_PATTERN))
-    for prefix in only:
-        if not any(path.stem.startswith(prefix) for path in notebooks):
-            names = ", ".join(path.stem for path in notebooks) or "none"
-            raise ValueError(f"--only {prefix!r} matches no notebook in {folder}: found {names}")
-    if only:
-        notebooks = [path for path in notebooks if path.stem.startswith(tuple(only))]
-    return notebooks
 
 
 def load_profile(config: Path, profile: str) -> dict[str, dict[str, Any]]:
@@ -534,7 +463,7 @@ def _one_notebook(folder: Path, name: str) -> list[Path]:
 
 
 def command_check(_args: argparse.Namespace) -> int:
-    from finetune_lab.environment import print_environment_check
+    from finetune_lab.course.environment import print_environment_check
 
     return 0 if print_environment_check() else 1
 

@@ -17,8 +17,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from finetune_lab.gradient_step import gradient_step
-from finetune_lab.losses import (
+from finetune_lab.from_scratch.gradient_step import gradient_step
+from finetune_lab.from_scratch.losses import (
     PROBABILITY_EPSILON,
     binary_cross_entropy,
     binary_cross_entropy_gradient,

@@ -1,7 +1,7 @@
 """Metrics, predictions on new text, save and reload (notebook 05, section 4).
 
-The metrics come from scikit-learn, the reference implementation; this
-module only names them and puts them in one dictionary.
+The metrics themselves live in ``finetune_lab.metrics`` (scikit-learn's,
+named); this module runs the model.
 """
 
 from __future__ import annotations
@@ -10,30 +10,10 @@ from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
-from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
 
-from finetune_lab.batches import encode
-from finetune_lab.fine_tune import predict_logits
-from finetune_lab.models import load_classifier
-
-
-def classification_metrics(labels, predictions) -> dict:
-    """Accuracy, precision, recall, F1 (positive class = 1) and the confusion matrix.
-
-    Args:
-        labels, predictions: (num_examples,) integer class ids 0/1.
-
-    Returns:
-        ``{"accuracy", "precision", "recall", "f1": float, "confusion_matrix":
-        2×2 list [[true neg, false pos], [false neg, true pos]]}``.
-    """
-    precision, recall, f1, _ = precision_recall_fscore_support(
-        labels, predictions, average="binary", zero_division=0)
-    return {
-        "accuracy": float(accuracy_score(labels, predictions)),
-        "precision": float(precision), "recall": float(recall), "f1": float(f1),
-        "confusion_matrix": confusion_matrix(labels, predictions, labels=[0, 1]).tolist(),
-    }
+from finetune_lab.pretrained.batches import encode
+from finetune_lab.pretrained.fine_tune import predict_logits
+from finetune_lab.pretrained.models import load_classifier
 
 
 def predict(model: tf.keras.Model, tokenizer, texts: list[str], batch_size: int = 64,

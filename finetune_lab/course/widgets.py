@@ -24,7 +24,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import ipywidgets
 
-from finetune_lab.params import Parameter, ParameterError, Value, _spec, coerce
+from finetune_lab.course.params import Parameter, ParameterError, Value, _spec, coerce
 
 Callback = Callable[[dict[str, Value]], Any]
 

@@ -21,8 +21,8 @@ Record schema (one JSON object, file ``<notebook>.json`` in the run folder):
     parameters       {name: float | int | str | bool}, the notebook's parameters
     versions         {"python", "tensorflow", "tf-keras", "transformers",
                       "numpy", "finetune_lab": version string or null}
-    device           {"type": "GPU" | "CPU", "cpus": [str], "gpus": [str]}:
-                     TensorFlow's physical devices; GPUs by model name if known
+    device           {"type": "GPU" | "CPU", "gpus": [str]}: GPUs by model name,
+                     as TensorFlow sees them (none for a NumPy-only notebook)
 """
 
 from __future__ import annotations
@@ -33,16 +33,16 @@ import json
 import math
 import os
 import platform
+import sys
 import time
 from pathlib import Path
 from typing import Any, Mapping
 
-from finetune_lab.environment import quiet_native_stderr
+from finetune_lab import REPO_ROOT
 
 
 SCHEMA_VERSION = 1
 RUN_DIR_VARIABLE = "FINETUNE_LAB_RUN_DIR"
-REPO_ROOT = Path(__file__).resolve().parent.parent
 # Distribution names as pip spells them, in the order the record lists them.
 VERSIONED_PACKAGES = ("tensorflow", "tf-keras", "transformers", "numpy", "finetune_lab")
 
@@ -88,14 +88,18 @@ def versions() -> dict[str, str | None]:
 
 
 def device() -> dict[str, Any]:
-    """TensorFlow's physical devices: ``{"type", "cpus", "gpus"}`` (imports TensorFlow)."""
-    with quiet_native_stderr():  # TensorFlow's CUDA probing lines are not results
-        import tensorflow as tf
+    """What the notebook computed on: ``{"type", "gpus"}``.
 
-        gpus = [tf.config.experimental.get_device_details(gpu).get("device_name", gpu.name)
-                for gpu in tf.config.list_physical_devices("GPU")]
-        cpus = [cpu.name for cpu in tf.config.list_physical_devices("CPU")]
-    return {"type": "GPU" if gpus else "CPU", "cpus": cpus, "gpus": gpus}
+    A notebook that never loaded TensorFlow (01-03, NumPy only) computed on
+    the CPU; this does not import TensorFlow for it. Otherwise the GPUs are
+    TensorFlow's, by model name (``pretrained.device.gpu_details``).
+    """
+    if "tensorflow" not in sys.modules:
+        return {"type": "CPU", "gpus": []}
+    from finetune_lab.pretrained.device import gpu_details
+
+    gpus = [name for name, _ in gpu_details()]
+    return {"type": "GPU" if gpus else "CPU", "gpus": gpus}
 
 
 def make_record(notebook: str, params: Mapping[str, Any], metrics: Mapping[str, Any],

@@ -50,7 +50,7 @@ import tensorflow as tf
 from tqdm.auto import tqdm
 from transformers import AdamWeightDecay, create_optimizer
 
-from finetune_lab.batches import (LENGTH_GROUP_BATCHES, Encoded, check_counts, evaluation_order, pad_batch,
+from finetune_lab.pretrained.batches import (LENGTH_GROUP_BATCHES, Encoded, check_counts, evaluation_order, pad_batch,
                                   training_order)
 
 

@@ -29,7 +29,7 @@ import numpy as np
 import tensorflow as tf
 from transformers import AutoTokenizer
 
-from finetune_lab.batches import encode, evaluation_order, pad_batch
+from finetune_lab.pretrained.batches import encode, evaluation_order, pad_batch
 
 SIGNATURE = "serving_default"
 TOKENIZER_SUBDIR = "tokenizer"

@@ -33,10 +33,10 @@ import tensorflow as tf
 from tqdm.auto import tqdm
 from transformers import AutoConfig, TFAutoModelForSequenceClassification
 
-from finetune_lab.batches import encode, evaluation_order, pad_batch, training_order
-from finetune_lab.fine_tune import FEATURES_SIGNATURE, NO_DECAY, FusedAdamWeightDecay, make_train_step
-from finetune_lab.models import ModelNotFoundError, resolve_model
-from finetune_lab.params import ParameterError
+from finetune_lab.pretrained.batches import encode, evaluation_order, pad_batch, training_order
+from finetune_lab.pretrained.fine_tune import FEATURES_SIGNATURE, NO_DECAY, FusedAdamWeightDecay, make_train_step
+from finetune_lab.pretrained.models import ModelNotFoundError, resolve_model
+from finetune_lab.course.params import ParameterError
 
 FREEZE_STRATEGIES = ("none", "embeddings", "bottom_k", "head_only")
 POOLINGS = ("cls", "mean")

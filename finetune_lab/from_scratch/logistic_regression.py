@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from finetune_lab.gradient_step import gradient_step, minibatch_indices
-from finetune_lab.losses import binary_cross_entropy_with_logits, binary_cross_entropy_with_logits_gradient
+from finetune_lab.from_scratch.gradient_step import gradient_step, minibatch_indices
+from finetune_lab.from_scratch.losses import binary_cross_entropy_with_logits, binary_cross_entropy_with_logits_gradient
 
 
 def predict_logits(features, weights: np.ndarray, bias: float) -> np.ndarray:

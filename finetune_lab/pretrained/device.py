@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 
 import tensorflow as tf
 
+from finetune_lab.pretrained import quiet_native_stderr
+
 
 @dataclass
 class Device:
@@ -48,15 +50,37 @@ class Device:
         return text + (f", mirrored over {self.replicas} GPUs" if self.replicas > 1 else "")
 
 
-def _mixed_precision_policy(gpus) -> str:
-    """bfloat16 on GPUs that do it natively (compute capability >= 8.0), else float16.
+def gpu_details() -> list[tuple[str, tuple[int, int]]]:
+    """(model name, compute capability) of each GPU TensorFlow sees; [] on a CPU-only machine."""
+    with quiet_native_stderr():
+        details = [tf.config.experimental.get_device_details(gpu) for gpu in tf.config.list_physical_devices("GPU")]
+    return [(d.get("device_name", "GPU"), tuple(d.get("compute_capability") or (0, 0))) for d in details]
 
-    float16 has a narrow exponent range, so it needs loss scaling; bfloat16
-    keeps float32's range and does not. Source: NVIDIA's mixed-precision
-    training guide; Micikevicius et al. 2018, "Mixed Precision Training".
+
+def mixed_precision_policy(capability: tuple[int, int] | None) -> str:
+    """The Keras dtype policy for a GPU of this compute capability (None: a CPU).
+
+    bfloat16 where the GPU computes it natively (compute capability >= 8.0,
+    Ampere on); float16 with loss scaling where it has float16 tensor cores
+    (>= 7.0, Volta); float32 elsewhere, and on a CPU, which gains nothing
+    from either here. float16's narrow exponent range needs loss scaling;
+    bfloat16 keeps float32's range and does not. Sources: NVIDIA's
+    mixed-precision training guide; Micikevicius et al. 2018, "Mixed
+    Precision Training".
     """
-    capability = tf.config.experimental.get_device_details(gpus[0]).get("compute_capability", (0, 0))
+    if capability is None or capability < (7, 0):
+        return "float32"
     return "mixed_bfloat16" if capability >= (8, 0) else "mixed_float16"
+
+
+def describe_precision(capability: tuple[int, int] | None) -> str:
+    """``mixed_precision_policy`` in words, for the environment check of notebook 00."""
+    policy = mixed_precision_policy(capability)
+    if capability is None:
+        return "not used (CPU: float32)"
+    return {"mixed_bfloat16": "bfloat16 (mixed_bfloat16)",
+            "mixed_float16": "float16 (mixed_float16, with loss scaling)",
+            "float32": "not available (compute capability below 7.0: float32)"}[policy]
 
 
 def configure_device(mixed_precision: bool = True, threads: int | None = None,
@@ -84,7 +108,8 @@ def configure_device(mixed_precision: bool = True, threads: int | None = None,
     except RuntimeError:  # TensorFlow already started: keep what it has.
         threads = tf.config.threading.get_intra_op_parallelism_threads() or threads
     gpus = tf.config.list_physical_devices("GPU")
-    precision = _mixed_precision_policy(gpus) if (gpus and mixed_precision) else "float32"
+    capability = gpu_details()[0][1] if gpus else None
+    precision = mixed_precision_policy(capability) if mixed_precision else "float32"
     tf.keras.mixed_precision.set_global_policy(precision)
     if gpus:
         strategy = tf.distribute.MirroredStrategy() if distribute else tf.distribute.get_strategy()

@@ -1,0 +1,6 @@
+"""The course machinery: parameters, widgets, records, the environment check, exercises, the plan and the runner.
+
+``python -m finetune_lab.course run`` executes every notebook headless
+(``runner``); ``plan`` says what each notebook teaches and how long it takes.
+Nothing here imports TensorFlow, except the environment check's GPU item.
+"""
