@@ -26,6 +26,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from finetune_lab.checks import check_counts
 from finetune_lab.metrics import classification_metrics
 
 
@@ -79,8 +80,7 @@ def reliability_bins(probabilities, labels, num_bins: int = 15) -> ReliabilityBi
             distributions, or ``num_bins`` < 1.
     """
     probabilities, labels = _check_probabilities(probabilities, labels)
-    if num_bins < 1:
-        raise ValueError(f"num_bins must be >= 1, got {num_bins}")
+    check_counts(num_bins=num_bins)
     confidence = probabilities.max(axis=1)                                  # (n,)
     correct = (probabilities.argmax(axis=1) == labels).astype(np.float64)   # (n,)
     edges = np.linspace(0.0, 1.0, num_bins + 1)
@@ -139,9 +139,9 @@ def bootstrap_interval(statistic: Callable[..., float | Sequence[float]], *array
     arrays = [np.asarray(array) for array in arrays]
     if not arrays or len({len(array) for array in arrays}) != 1 or len(arrays[0]) == 0:
         raise ValueError("pass one or more non-empty arrays of the same length, e.g. labels, predictions")
-    if num_resamples < 1 or not 0 < confidence_level < 1:
-        raise ValueError(f"need num_resamples >= 1 and 0 < confidence_level < 1, got "
-                         f"{num_resamples} and {confidence_level}")
+    check_counts(num_resamples=num_resamples)
+    if not 0 < confidence_level < 1:
+        raise ValueError(f"confidence_level must be in (0, 1), e.g. 0.95, got {confidence_level}")
     rng = np.random.default_rng(seed)
     n = len(arrays[0])
     values = np.array([statistic(*(array[rows] for array in arrays))       # (num_resamples,) or (num_resamples, k)

@@ -7,7 +7,7 @@ import pytest
 import tensorflow as tf
 
 from conftest import make_tiny_bert
-from finetune_lab.pretrained import deployment, evaluate
+from finetune_lab.pretrained import deployment, inference, storage
 
 SENTENCES = ["a gorgeous , witty , seductive movie .", "dull", "the plot is nothing but boilerplate clichés",
              "it 's a charming and often affecting journey .", "bad", "not bad at all"]
@@ -16,14 +16,14 @@ SENTENCES = ["a gorgeous , witty , seductive movie .", "dull", "the plot is noth
 @pytest.fixture(scope="module")
 def exported(tokenizer, tmp_path_factory):
     model = make_tiny_bert()
-    directory = deployment.export_saved_model(model, tmp_path_factory.mktemp("export") / "serving", tokenizer)
+    directory = storage.export_saved_model(model, tmp_path_factory.mktemp("export") / "serving", tokenizer)
     return model, directory
 
 
 def test_the_exported_model_predicts_what_the_in_memory_model_predicts(exported, tokenizer):
     model, directory = exported
-    _, expected = evaluate.predict(model, tokenizer, SENTENCES)
-    serve, served_tokenizer = deployment.load_saved_model(directory)
+    _, expected = inference.predict(model, tokenizer, SENTENCES)
+    serve, served_tokenizer = storage.load_saved_model(directory)
     assert served_tokenizer is not None
     probabilities = deployment.predict_probabilities(serve, served_tokenizer, SENTENCES, batch_size=4)
     assert probabilities.dtype == np.float32 and probabilities.shape == (len(SENTENCES), 2)
@@ -41,7 +41,7 @@ def test_the_signature_takes_int32_ids_of_any_shape_and_returns_probabilities(ex
 
 def test_the_export_pads_like_the_model(exported, tokenizer):
     """One sentence alone and inside a padded batch get the same probabilities."""
-    serve, _ = deployment.load_saved_model(exported[1])
+    serve, _ = storage.load_saved_model(exported[1])
     alone = deployment.predict_probabilities(serve, tokenizer, SENTENCES[1:2])
     batched = deployment.predict_probabilities(serve, tokenizer, SENTENCES)
     np.testing.assert_allclose(alone[0], batched[1], atol=1e-5)

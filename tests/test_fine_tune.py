@@ -7,7 +7,7 @@ from transformers import AdamWeightDecay
 
 from conftest import make_tiny_bert
 from finetune_lab.metrics import classification_metrics
-from finetune_lab.pretrained import batches, evaluate, fine_tune
+from finetune_lab.pretrained import batches, fine_tune, inference, storage
 from finetune_lab.pretrained.device import set_seed
 
 SENTENCES = ["a gorgeous , witty , seductive movie .", "dull", "the plot is nothing but boilerplate clichés",
@@ -118,7 +118,7 @@ def test_one_step_follows_the_decoupled_update_rule(tiny_bert, tokenizer):
     features, labels = batches.pad_batch(tokenizer, encoded, np.arange(6))
     kernel = next(v for v in tiny_bert.trainable_variables if "classifier" in v.name and "kernel" in v.name)
     with tf.GradientTape() as tape:
-        loss = fine_tune.empirical_risk(labels, tiny_bert(features, training=False).logits)
+        loss = inference.mean_cross_entropy(labels, tiny_bert(features, training=False).logits)
     gradient = tape.gradient(loss, kernel).numpy()
     before = kernel.numpy()
     # Dropout off for the comparison: the compiled step uses training=True, so
@@ -147,7 +147,7 @@ def test_same_seed_repeats_the_first_epoch_exactly(tokenizer):
     first, second = _first_epoch_losses(0, tokenizer), _first_epoch_losses(0, tokenizer)
     assert len(first.step_loss) == 6
     assert first.step_loss == second.step_loss
-    assert first.val_loss == second.val_loss
+    assert first.validation_loss == second.validation_loss
     assert _first_epoch_losses(1, tokenizer).step_loss != first.step_loss
 
 
@@ -169,11 +169,11 @@ def test_early_stopping_restores_the_best_weights(tokenizer):
     validation = batches.encode(tokenizer, SENTENCES, [1 - y for y in LABELS])  # learning hurts here
     optimizer, schedule = fine_tune.make_optimizer(1e-2, fine_tune.num_train_steps(24, 8, 5), 0.0, 0.0)
     history = fine_tune.fine_tune(model, tokenizer, optimizer, schedule, train, validation,
-                                  epochs=5, batch_size=8, patience=0, progress=False, monitor="loss")
-    assert history.stopped_early and len(history.val_loss) < 5
-    best = int(np.argmin(history.val_loss))
+                                  epochs=5, batch_size=8, patience=1, progress=False, monitor="loss")
+    assert history.stopped_early and len(history.validation_loss) < 5
+    best = int(np.argmin(history.validation_loss))
     assert history.best_epoch == best + 1
-    assert fine_tune.evaluate(model, tokenizer, validation).loss == pytest.approx(history.val_loss[best], rel=1e-5)
+    assert inference.evaluate(model, tokenizer, validation).loss == pytest.approx(history.validation_loss[best], rel=1e-5)
 
 
 def test_early_stopping_on_accuracy_keeps_the_most_accurate_epoch(tokenizer):
@@ -183,18 +183,18 @@ def test_early_stopping_on_accuracy_keeps_the_most_accurate_epoch(tokenizer):
     optimizer, schedule = fine_tune.make_optimizer(1e-3, fine_tune.num_train_steps(24, 8, 3), 0.0, 0.0)
     history = fine_tune.fine_tune(model, tokenizer, optimizer, schedule, train, train,
                                   epochs=3, batch_size=8, patience=5, progress=False)
-    assert history.best_epoch == int(np.argmax(history.val_accuracy)) + 1
-    assert fine_tune.evaluate(model, tokenizer, train).accuracy == max(history.val_accuracy)
+    assert history.best_epoch == int(np.argmax(history.validation_accuracy)) + 1
+    assert inference.evaluate(model, tokenizer, train).accuracy == max(history.validation_accuracy)
     with pytest.raises(ValueError, match="monitor must be"):
         fine_tune.fine_tune(model, tokenizer, optimizer, schedule, train, train, 1, 8, monitor="f1")
 
 
 def test_save_and_reload_give_identical_predictions(tiny_bert, tokenizer, tmp_path):
-    labels, probabilities = evaluate.predict(tiny_bert, tokenizer, SENTENCES)
+    labels, probabilities = inference.predict(tiny_bert, tokenizer, SENTENCES)
     assert labels.shape == (6,) and probabilities.shape == (6, 2)
-    evaluate.save(tiny_bert, tokenizer, tmp_path / "saved")
-    model, reloaded_tokenizer = evaluate.load(tmp_path / "saved")
-    labels_after, probabilities_after = evaluate.predict(model, reloaded_tokenizer, SENTENCES)
+    storage.save(tiny_bert, tokenizer, tmp_path / "saved")
+    model, reloaded_tokenizer = storage.load(tmp_path / "saved")
+    labels_after, probabilities_after = inference.predict(model, reloaded_tokenizer, SENTENCES)
     np.testing.assert_array_equal(labels, labels_after)
     np.testing.assert_allclose(probabilities, probabilities_after, atol=1e-6)
 
@@ -202,7 +202,7 @@ def test_save_and_reload_give_identical_predictions(tiny_bert, tokenizer, tmp_pa
 @pytest.mark.parametrize("texts, message", [([], "no texts"), (["fine", "  "], "text 1"), (["ok", None], "text 1")])
 def test_predict_rejects_bad_input(tiny_bert, tokenizer, texts, message):
     with pytest.raises(ValueError, match=message):
-        evaluate.predict(tiny_bert, tokenizer, texts)
+        inference.predict(tiny_bert, tokenizer, texts)
 
 
 def test_metrics_match_a_hand_count():

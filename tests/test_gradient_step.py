@@ -16,7 +16,7 @@ from finetune_lab.from_scratch.logistic_regression import (
     accuracy,
     fit_logistic_regression,
     logistic_regression_gradients,
-    predict_logits,
+    linear_logits,
 )
 from finetune_lab.from_scratch.losses import binary_cross_entropy_with_logits
 
@@ -150,7 +150,7 @@ def test_fit_reaches_scikit_learn_optimum_with_matching_regularisation():
     oracle = LogisticRegression(C=1 / (weight_decay * 300), tol=1e-8, max_iter=1000).fit(features[train], labels[train])
     np.testing.assert_allclose(result.final_weights, oracle.coef_[0], atol=1e-4)
     assert result.final_bias == pytest.approx(oracle.intercept_[0], abs=1e-4)
-    assert len(result.history["validation_loss"]) == result.stopped_epoch == 300
+    assert len(result.history.validation_loss) == result.stopped_epoch == 300
 
 
 def test_early_stopping_keeps_the_best_validation_epoch():
@@ -158,11 +158,11 @@ def test_early_stopping_keeps_the_best_validation_epoch():
     result = fit_logistic_regression(features[:60], labels[:60], features[60:], labels[60:],
                                      learning_rate=2.0, batch_size=8, max_epochs=200, patience=3,
                                      weight_decay=0.0, seed=0, decay_learning_rate=False)
-    losses = result.history["validation_loss"]
+    losses = result.history.validation_loss
     assert result.stopped_epoch < 200
     assert result.best_epoch == int(np.argmin(losses)) + 1
     assert result.stopped_epoch == result.best_epoch + 3
-    best_loss = binary_cross_entropy_with_logits(predict_logits(features[60:], result.weights, result.bias),
+    best_loss = binary_cross_entropy_with_logits(linear_logits(features[60:], result.weights, result.bias),
                                                  labels[60:])
     assert best_loss == pytest.approx(min(losses), rel=1e-12)
     assert 0 <= accuracy(features[60:], labels[60:], result.weights, result.bias) <= 1

@@ -16,7 +16,7 @@ import pytest
 import tensorflow as tf
 
 from conftest import make_tiny_bert
-from finetune_lab.pretrained import batches, fine_tune
+from finetune_lab.pretrained import batches, fine_tune, inference
 
 # Lengths from 3 to 61 WordPiece tokens, like SST-2 dev sentences.
 SENTENCES = ["bad", "dull", "meh , at best", "one of the year 's best films",
@@ -61,7 +61,7 @@ def test_pad_batch_pads_to_the_multiple(tokenizer):
 def test_bucketed_logits_equal_fixed_padding_logits(tiny_bert, tokenizer):
     """Length-sorted batches padded to a multiple of 8 against every sentence padded to 128."""
     encoded = batches.encode(tokenizer, SENTENCES, LABELS, pad_to_multiple_of=8)
-    bucketed = fine_tune.predict_logits(tiny_bert, tokenizer, encoded, batch_size=4)
+    bucketed = inference.predict_logits(tiny_bert, tokenizer, encoded, batch_size=4)
     fixed = tokenizer(SENTENCES, padding="max_length", truncation=True, max_length=128, return_tensors="tf")
     assert fixed["input_ids"].shape == (len(SENTENCES), 128)
     np.testing.assert_allclose(bucketed, tiny_bert(dict(fixed), training=False).logits.numpy(), atol=1e-5)
@@ -94,7 +94,7 @@ def _one_step(tokenizer, lazy: bool, jit_compile: bool = False, pad_to_multiple_
     encoded = batches.encode(tokenizer, SENTENCES, LABELS, pad_to_multiple_of=pad_to_multiple_of)
     features, labels = batches.pad_batch(tokenizer, encoded, np.arange(len(SENTENCES)))
     before = float(fine_tune.make_train_step(model, optimizer, jit_compile=jit_compile)(features, labels))
-    after = float(fine_tune.empirical_risk(labels, model(features, training=False).logits))
+    after = float(inference.mean_cross_entropy(labels, model(features, training=False).logits))
     return model, [before, after], features
 
 
@@ -172,7 +172,7 @@ def _mirrored_versus_one_device() -> dict:
             optimizer, _ = fine_tune.make_optimizer(1e-3, 10, 0.0, 0.01, loss_scaling=policy == "mixed_float16")
         step = fine_tune.make_train_step(model, optimizer)  # the strategy is the model's own
         losses = [float(step(features, labels)) for _ in range(2)]
-        after = float(fine_tune.empirical_risk(labels, model(features, training=False).logits))
+        after = float(inference.mean_cross_entropy(labels, model(features, training=False).logits))
         result[name] = {"replicas": model.distribute_strategy.num_replicas_in_sync, "losses": losses + [after]}
     return result
 

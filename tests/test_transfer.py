@@ -92,12 +92,18 @@ def test_mean_pooling_ignores_padding(tiny_bert, tokenizer):
 
 
 @pytest.mark.parametrize("texts, poolings, message", [
-    (SENTENCES, ("max",), "unknown pooling"), ([], ("cls",), "non-empty list"),
-    ("one string", ("cls",), "non-empty list"), (["fine", " "], ("cls",), "text 1"),
+    (SENTENCES, ("max",), "unknown pooling"), ([], ("cls",), "no texts"),
+    (["fine", " "], ("cls",), "text 1"),
 ])
 def test_pooled_embeddings_reject_bad_input(tiny_bert, tokenizer, texts, poolings, message):
     with pytest.raises(ValueError, match=message):
         transfer.pooled_embeddings(tiny_bert, tokenizer, texts, poolings)
+
+
+def test_a_single_string_is_one_text_as_everywhere_else(tiny_bert, tokenizer):
+    vectors = transfer.sentence_embeddings(tiny_bert, tokenizer, "one string")
+    assert vectors.shape == (1, tiny_bert.config.hidden_size)
+    assert np.allclose(vectors, transfer.sentence_embeddings(tiny_bert, tokenizer, ["one string"]))
 
 
 def test_random_init_classifier_has_the_architecture_but_not_the_weights(tmp_path, tokenizer):

@@ -17,6 +17,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from finetune_lab.early_stopping import stopping_epochs
 from finetune_lab.from_scratch.gradient_step import gradient_step
 from finetune_lab.from_scratch.losses import (
     PROBABILITY_EPSILON,
@@ -353,21 +354,14 @@ def check_regularised_gradient(student_function: Callable) -> CheckResult:
 
 
 def early_stopping_epochs(validation_losses: Sequence[float], patience: int) -> tuple[int, int]:
-    """``(best_epoch, stopped_epoch)``, counting epochs from 1, by the rule of ``fit_logistic_regression``.
+    """``(best_epoch, stopped_epoch)``, counting epochs from 1: the reference answer of exercise 2.
 
-    Training stops after ``patience`` epochs in a row without a validation
-    loss below the best so far (patience 0 acts as 1); the best epoch's
-    weights are the ones kept. Without a stop, ``stopped_epoch`` is the last.
+    The workbook's one early-stopping rule (``finetune_lab.early_stopping``):
+    training stops after ``patience`` epochs in a row without a validation
+    loss below the best so far; the best epoch's weights are kept. Without a
+    stop, ``stopped_epoch`` is the last.
     """
-    best_epoch, best_loss, without_improvement = 0, np.inf, 0
-    for epoch, loss in enumerate(validation_losses, start=1):
-        if loss < best_loss:
-            best_epoch, best_loss, without_improvement = epoch, loss, 0
-        else:
-            without_improvement += 1
-            if without_improvement >= patience:
-                return best_epoch, epoch
-    return best_epoch, len(validation_losses)
+    return stopping_epochs(validation_losses, patience, mode="min")
 
 
 _VALIDATION_LOSSES = [0.9, 0.7, 0.6, 0.65, 0.62, 0.58, 0.59, 0.61, 0.63, 0.64]

@@ -12,6 +12,8 @@ from typing import Callable, Iterator
 
 import numpy as np
 
+from finetune_lab.checks import check_counts
+
 
 def _check_rate(value, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)) \
@@ -108,9 +110,7 @@ def minibatch_indices(num_examples: int, batch_size: int, rng: np.random.Generat
     Raises:
         ValueError: ``num_examples`` or ``batch_size`` not a whole number >= 1.
     """
-    for name, value in (("num_examples", num_examples), ("batch_size", batch_size)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be a whole number >= 1, got {value!r}")
+    check_counts(num_examples=num_examples, batch_size=batch_size)
     # Checked here, not inside a generator, so a bad value fails at the call.
     order = rng.permutation(num_examples)
     return (order[start:start + batch_size] for start in range(0, num_examples, batch_size))

@@ -26,6 +26,12 @@ from dataclasses import dataclass
 import numpy as np
 import tensorflow as tf
 
+from finetune_lab.checks import check_counts
+
+# (batch, seq_len) with both sizes unknown: one trace of a compiled function serves every padded shape.
+_IDS = tf.TensorSpec([None, None], tf.int32)
+FEATURES_SIGNATURE = {"input_ids": _IDS, "attention_mask": _IDS, "token_type_ids": _IDS}
+
 # How many batches are pooled before sorting by length. Larger pools pad less
 # but make batches less random; 50 is what Hugging Face's length-grouped
 # sampler uses (``mega_batch_mult``).
@@ -116,13 +122,6 @@ def pad_batch(tokenizer, encoded: Encoded, indices: np.ndarray, pad_to_multiple_
     return features, tf.constant(encoded.labels[indices], tf.int32)
 
 
-def check_counts(**counts) -> None:
-    """Raise ``ValueError`` naming the first count that is not a whole number >= 1 (batch sizes, epochs, pools)."""
-    for name, value in counts.items():
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be a whole number >= 1, got {value!r}")
-
-
 def training_order(lengths: np.ndarray, batch_size: int, seed: int,
                    group_by_length: bool = True, pool_batches: int = LENGTH_GROUP_BATCHES) -> list[np.ndarray]:
     """The batches of one training epoch, as arrays of example indices.
@@ -162,3 +161,29 @@ def evaluation_order(lengths: np.ndarray, batch_size: int) -> list[np.ndarray]:
     """
     order = np.argsort(lengths, kind="stable")
     return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+
+
+def predict_in_order(forward, tokenizer, encoded: Encoded, batch_size: int = 64) -> dict[str, np.ndarray]:
+    """Run ``forward`` over every example in length-sorted batches; the results in input order.
+
+    The one way the workbook runs a model over a data set (``inference``,
+    ``deployment``, ``transfer``): batches sorted by length pad little, and
+    each batch's rows are put back at their examples' positions.
+
+    Args:
+        forward: ``forward(features) -> {name: (batch, ...) array or tensor}``,
+            features as ``pad_batch`` makes them.
+        encoded: the examples (``encode``); their labels are not used.
+
+    Returns:
+        ``{name: (num_examples, ...) array}``, row i for example i, dtypes as ``forward`` gives them.
+    """
+    outputs: dict[str, np.ndarray] = {}
+    for indices in evaluation_order(encoded.lengths, batch_size):
+        features, _ = pad_batch(tokenizer, encoded, indices)
+        for name, values in forward(features).items():
+            values = np.asarray(values)
+            if name not in outputs:
+                outputs[name] = np.zeros((len(encoded), *values.shape[1:]), values.dtype)
+            outputs[name][indices] = values
+    return outputs

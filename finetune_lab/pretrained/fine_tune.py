@@ -19,10 +19,8 @@ separate operations over the whole matrix (it still decays m and v of every
 row, so the update is AdamW's). ``FusedAdamWeightDecay``, the default, puts
 those rows into a dense gradient of zeros and hands it to TensorFlow's fused
 Adam kernel: the same update in one pass. Side by side, the whole training
-step runs 12% more tokens per second (``benchmarks/results/fine_tune_speed.md``,
-``finetune_lab`` against ``finetune_lab_sparse``); a one-off profile of a
-batch-32 MiniLM step on 2 idle cores put the update at about 100 ms of 420,
-and 50 ms fused.
+step's speed is measured side by side in ``benchmarks/results/fine_tune_speed.md``
+(recipes ``finetune_lab`` against ``finetune_lab_sparse``).
 
 An option, for more speed: ``make_optimizer(..., lazy_embedding_updates=True)``
 returns ``LazyAdamWeightDecay``, which applies the rule above to the batch's
@@ -41,8 +39,6 @@ from __future__ import annotations
 
 import math
 import time
-import weakref
-from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
@@ -50,8 +46,10 @@ import tensorflow as tf
 from tqdm.auto import tqdm
 from transformers import AdamWeightDecay, create_optimizer
 
-from finetune_lab.pretrained.batches import (LENGTH_GROUP_BATCHES, Encoded, check_counts, evaluation_order, pad_batch,
-                                  training_order)
+from finetune_lab.checks import check_counts
+from finetune_lab.early_stopping import EarlyStopping, History
+from finetune_lab.pretrained.batches import FEATURES_SIGNATURE, LENGTH_GROUP_BATCHES, Encoded, pad_batch, training_order
+from finetune_lab.pretrained.inference import evaluate, mean_cross_entropy
 
 
 # BERT's exclusions from weight decay, as transformers.create_optimizer sets them.
@@ -67,9 +65,9 @@ class FusedAdamWeightDecay(AdamWeightDecay):
     the whole matrix: the dense update with a gradient of 0 in the other rows,
     in eight unfused passes. This class builds that zero-filled gradient and
     takes the dense path, TensorFlow's fused ``ResourceApplyAdam`` kernel (one
-    pass), after the same decoupled decay. Same update; the whole training
-    step runs 12% more tokens/s (``benchmarks/results/fine_tune_speed.md``,
-    recipes ``finetune_lab`` and ``finetune_lab_sparse``).
+    pass), after the same decoupled decay. Same update, faster: the gain is
+    measured in ``benchmarks/results/fine_tune_speed.md`` (recipes
+    ``finetune_lab`` and ``finetune_lab_sparse``).
     """
 
     def _resource_apply_sparse(self, grad, var, indices, apply_state=None):
@@ -163,27 +161,6 @@ def decayed_weights(optimizer, model: tf.keras.Model) -> dict[str, list[str]]:
             "excluded": [n for n in names if not decays(n)]}
 
 
-def empirical_risk(labels: tf.Tensor, logits: tf.Tensor) -> tf.Tensor:
-    """Mean cross-entropy of the logits: L(θ) on one batch (notebooks 01 and 02).
-
-    Args:
-        labels: (batch,) int32 class ids.
-        logits: (batch, 2) scores before the softmax, any float dtype.
-
-    Returns:
-        A float32 scalar. With two classes this equals the binary
-        cross-entropy from logits of z = logit₁ − logit₀ (notebook 02).
-    """
-    logits = tf.cast(logits, tf.float32)  # the loss stays float32 under mixed precision
-    losses = tf.keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True)
-    return tf.reduce_mean(losses)
-
-
-# (batch, seq_len) with both sizes unknown: one trace serves every padded shape.
-_IDS = tf.TensorSpec([None, None], tf.int32)
-FEATURES_SIGNATURE = {"input_ids": _IDS, "attention_mask": _IDS, "token_type_ids": _IDS}
-
-
 def make_train_step(model: tf.keras.Model, optimizer, jit_compile: bool = False, strategy=None):
     """A compiled function doing one gradient step on one batch; returns the batch loss.
 
@@ -215,7 +192,7 @@ def make_train_step(model: tf.keras.Model, optimizer, jit_compile: bool = False,
         return loss
 
     if not _is_distributed(strategy):
-        return tf.function(lambda features, labels: gradient_step(features, labels, empirical_risk),
+        return tf.function(lambda features, labels: gradient_step(features, labels, mean_cross_entropy),
                            input_signature=signature, jit_compile=jit_compile)
     if jit_compile:
         raise ValueError("jit_compile cannot be combined with a distribution strategy here: "
@@ -249,84 +226,6 @@ def _is_distributed(strategy) -> bool:
     return isinstance(strategy, tf.distribute.MirroredStrategy) or strategy.num_replicas_in_sync > 1
 
 
-@dataclass
-class Evaluation:
-    """Loss, accuracy and class probabilities on a labelled set.
-
-    Attributes:
-        loss: mean cross-entropy (nats per example).
-        accuracy: share of argmax predictions equal to the labels.
-        probabilities: (num_examples, 2) float32 softmax outputs, in the input order.
-    """
-
-    loss: float
-    accuracy: float
-    probabilities: np.ndarray
-
-    @property
-    def predictions(self) -> np.ndarray:
-        """(num_examples,) int64 predicted class ids."""
-        return self.probabilities.argmax(axis=1)
-
-
-def predict_logits(model: tf.keras.Model, tokenizer, encoded: Encoded, batch_size: int = 64) -> np.ndarray:
-    """Logits of every example, (num_examples, num_labels) float32, in the input order.
-
-    Batches are sorted by length so they pad little; dropout is off.
-    """
-    logits = np.zeros((len(encoded), model.config.num_labels), np.float32)
-    forward = _inference_function(model)
-    for indices in evaluation_order(encoded.lengths, batch_size):
-        features, _ = pad_batch(tokenizer, encoded, indices)
-        logits[indices] = forward(features).numpy()
-    return logits
-
-
-_INFERENCE = weakref.WeakKeyDictionary()
-
-
-def _inference_function(model: tf.keras.Model):
-    """The model's forward pass compiled once per model (eager calls are several times slower)."""
-    if model not in _INFERENCE:
-        _INFERENCE[model] = tf.function(
-            lambda features: tf.cast(model(features, training=False).logits, tf.float32),
-            input_signature=[FEATURES_SIGNATURE])
-    return _INFERENCE[model]
-
-
-def evaluate(model: tf.keras.Model, tokenizer, encoded: Encoded, batch_size: int = 64) -> Evaluation:
-    """Loss and accuracy on a labelled set (no gradient step)."""
-    logits = predict_logits(model, tokenizer, encoded, batch_size)
-    loss = float(empirical_risk(tf.constant(encoded.labels), tf.constant(logits)))
-    probabilities = tf.nn.softmax(logits).numpy()
-    accuracy = float(np.mean(probabilities.argmax(axis=1) == encoded.labels))
-    return Evaluation(loss, accuracy, probabilities)
-
-
-@dataclass
-class History:
-    """What happened during fine-tuning.
-
-    Attributes:
-        step_loss: training loss of every step (batch empirical risk).
-        step_learning_rate: η at every step.
-        epoch_train_loss: mean training loss per epoch.
-        val_loss, val_accuracy: validation loss and accuracy per epoch.
-        best_epoch: 1-based epoch whose weights were kept.
-        stopped_early: whether early stopping ended training.
-        seconds: wall-clock training time.
-    """
-
-    step_loss: list[float] = field(default_factory=list)
-    step_learning_rate: list[float] = field(default_factory=list)
-    epoch_train_loss: list[float] = field(default_factory=list)
-    val_loss: list[float] = field(default_factory=list)
-    val_accuracy: list[float] = field(default_factory=list)
-    best_epoch: int = 0
-    stopped_early: bool = False
-    seconds: float = 0.0
-
-
 def num_train_steps(num_examples: int, batch_size: int, epochs: int) -> int:
     """Optimizer steps for a run: batches per epoch (the last may be partial) × epochs.
 
@@ -343,11 +242,12 @@ def fine_tune(model: tf.keras.Model, tokenizer, optimizer, schedule, train: Enco
               jit_compile: bool = False, pad_to_multiple_of: int | None = None, strategy=None,
               on_step: Callable[[dict, float], None] | None = None,
               length_pool_batches: int = LENGTH_GROUP_BATCHES) -> History:
-    """Fine-tune with validation after every epoch and early stopping.
+    """Fine-tune with validation after every epoch and early stopping (notebook 05, section 3).
 
-    Early stopping: training stops once the monitored validation metric has
-    failed to improve for more than ``patience`` consecutive epochs, and the
-    weights of the best epoch are restored at the end either way.
+    Early stopping is the workbook's one rule (``finetune_lab.early_stopping``):
+    training stops once ``patience`` epochs in a row have not improved the
+    monitored validation metric, and the weights of the best epoch are
+    restored at the end either way.
 
     Why accuracy by default: after an epoch or two, validation loss often
     rises while accuracy still improves (the model grows overconfident on a
@@ -358,6 +258,7 @@ def fine_tune(model: tf.keras.Model, tokenizer, optimizer, schedule, train: Enco
         train, validation: tokenised examples (``batches.encode``).
         epochs: at most this many passes over ``train``.
         batch_size: examples per gradient step.
+        patience: epochs in a row without improvement before stopping (>= 1).
         seed: fixes the batch order of every epoch.
         progress: show a tqdm progress bar per epoch.
         monitor: "accuracy" (higher is better) or "loss" (lower is better).
@@ -370,25 +271,24 @@ def fine_tune(model: tf.keras.Model, tokenizer, optimizer, schedule, train: Enco
         on_step: called after every step with the batch's features and its
             loss, e.g. to count tokens (benchmarks/fine_tune_speed.py).
         length_pool_batches: batches pooled and sorted by length
-            (``batches.training_order``): 50 pads least; 8 keeps batches more
-            random at about 70% instead of 95% real tokens
-            (``benchmarks/results/batch_order_accuracy.md``).
+            (``batches.training_order``): larger pools pad less, smaller ones
+            keep batches more random (``benchmarks/results/batch_order_accuracy.md``).
 
     Raises:
-        ValueError: an unknown ``monitor``; ``epochs``, ``batch_size`` or
-            ``length_pool_batches`` < 1.
+        ValueError: an unknown ``monitor``; ``epochs``, ``batch_size``,
+            ``patience`` or ``length_pool_batches`` < 1.
 
     Returns:
-        A ``History``; the model holds the best epoch's weights.
+        An ``early_stopping.History``; the model holds the best epoch's weights.
     """
     if monitor not in ("accuracy", "loss"):
         raise ValueError(f"monitor must be 'accuracy' or 'loss', got {monitor!r}")
     check_counts(epochs=epochs, batch_size=batch_size, length_pool_batches=length_pool_batches)
+    stopping = EarlyStopping(patience, mode="max" if monitor == "accuracy" else "min")
     train_step = make_train_step(model, optimizer, jit_compile, strategy)
     if jit_compile and pad_to_multiple_of is None:
         pad_to_multiple_of = 8  # at most 16 lengths up to 128 tokens: 16 XLA compilations, not 128
-    history, best_score, best_weights, waited = History(), -math.inf, None, 0
-    started = time.perf_counter()
+    history, best_weights, started = History(), None, time.perf_counter()
     for epoch in range(1, epochs + 1):
         batches = training_order(train.lengths, batch_size, seed=seed * 1000 + epoch,
                                  pool_batches=length_pool_batches)
@@ -401,21 +301,16 @@ def fine_tune(model: tf.keras.Model, tokenizer, optimizer, schedule, train: Enco
             history.step_loss.append(loss)
             history.step_learning_rate.append(float(schedule(optimizer.iterations - 1)))
             bar.set_postfix(loss=f"{loss:.3f}")
-        history.epoch_train_loss.append(float(np.mean(history.step_loss[-len(batches):])))
         result = evaluate(model, tokenizer, validation, batch_size * 2)
-        history.val_loss.append(result.loss)
-        history.val_accuracy.append(result.accuracy)
+        history.record_epoch(np.mean(history.step_loss[-len(batches):]), result.loss, result.accuracy)
         if progress:
-            print(f"epoch {epoch}: train loss {history.epoch_train_loss[-1]:.4f}, "
+            print(f"epoch {epoch}: train loss {history.train_loss[-1]:.4f}, "
                   f"validation loss {result.loss:.4f}, validation accuracy {result.accuracy:.4f}")
-        score = result.accuracy if monitor == "accuracy" else -result.loss
-        if score > best_score:
-            best_score, best_weights, waited, history.best_epoch = score, model.get_weights(), 0, epoch
-        else:
-            waited += 1
-            if waited > patience:
-                history.stopped_early = True
-                break
+        if stopping.update(epoch, result.accuracy if monitor == "accuracy" else result.loss):
+            best_weights, history.best_epoch = model.get_weights(), epoch
+        if stopping.should_stop and epoch < epochs:
+            history.stopped_early = True
+            break
     model.set_weights(best_weights)
     history.seconds = time.perf_counter() - started
     return history

@@ -2,7 +2,7 @@
 
 Each function draws on a new matplotlib figure and returns it; the notebook
 shows it. Nothing here computes a result: the numbers come from
-``fine_tune.History`` and ``evaluate.classification_metrics``.
+``early_stopping.History`` and ``evaluate.classification_metrics``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ def training_curves(history, steps_per_epoch: int):
     """Per-step training loss (with a moving average), per-epoch validation loss and accuracy.
 
     Args:
-        history: a ``fine_tune.History``.
+        history: a ``early_stopping.History``.
         steps_per_epoch: batches per epoch, to place the epoch marks on the step axis.
     """
     figure, (loss_axis, accuracy_axis) = plt.subplots(1, 2, figsize=(11, 3.6))
@@ -25,11 +25,11 @@ def training_curves(history, steps_per_epoch: int):
     window = max(1, steps_per_epoch // 10)
     smooth = np.convolve(history.step_loss, np.ones(window) / window, mode="valid")
     loss_axis.plot(steps[window - 1:], smooth, label=f"training loss ({window}-step average)")
-    epoch_ends = steps_per_epoch * np.arange(1, len(history.val_loss) + 1)
-    loss_axis.plot(epoch_ends, history.val_loss, "o-", label="validation loss (each epoch)")
+    epoch_ends = steps_per_epoch * np.arange(1, len(history.validation_loss) + 1)
+    loss_axis.plot(epoch_ends, history.validation_loss, "o-", label="validation loss (each epoch)")
     loss_axis.set(xlabel="step", ylabel="cross-entropy (nats)", title="Loss")
     loss_axis.legend()
-    accuracy_axis.plot(np.arange(1, len(history.val_accuracy) + 1), history.val_accuracy, "o-")
+    accuracy_axis.plot(np.arange(1, len(history.validation_accuracy) + 1), history.validation_accuracy, "o-")
     accuracy_axis.axvline(history.best_epoch, linestyle=":", color="gray", label="best epoch (kept)")
     accuracy_axis.set(xlabel="epoch", ylabel="accuracy", title="Validation accuracy")
     accuracy_axis.legend()

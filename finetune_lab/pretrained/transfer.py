@@ -33,8 +33,9 @@ import tensorflow as tf
 from tqdm.auto import tqdm
 from transformers import AutoConfig, TFAutoModelForSequenceClassification
 
-from finetune_lab.pretrained.batches import encode, evaluation_order, pad_batch, training_order
-from finetune_lab.pretrained.fine_tune import FEATURES_SIGNATURE, NO_DECAY, FusedAdamWeightDecay, make_train_step
+from finetune_lab.pretrained.batches import FEATURES_SIGNATURE, encode, pad_batch, predict_in_order, training_order
+from finetune_lab.pretrained.fine_tune import NO_DECAY, FusedAdamWeightDecay, make_train_step
+from finetune_lab.pretrained.inference import check_texts
 from finetune_lab.pretrained.models import ModelNotFoundError, resolve_model
 from finetune_lab.course.params import ParameterError
 
@@ -138,7 +139,7 @@ def pooled_embeddings(model: tf.keras.Model, tokenizer, texts: Sequence[str],
     Args:
         model: a BERT classifier or ``TFBertModel`` (anything with ``.bert``);
             only its encoder runs, with dropout off.
-        texts: ``n`` non-empty sentences.
+        texts: ``n`` non-empty sentences (a single string is one sentence).
         poolings: names from ``POOLINGS``.
         batch_size: sentences per forward pass; batches are sorted by length
             so they pad little, and the results are put back in input order.
@@ -148,26 +149,16 @@ def pooled_embeddings(model: tf.keras.Model, tokenizer, texts: Sequence[str],
         ``{pooling: (n, hidden) float32 array}``, rows in the order of ``texts``.
 
     Raises:
-        ValueError: no texts, an empty or non-string text, or an unknown pooling.
+        ValueError: no texts, an empty or non-string text (``inference.check_texts``),
+            or an unknown pooling.
     """
     unknown = [name for name in poolings if name not in POOLINGS]
     if unknown or not poolings:
         raise ValueError(f"unknown pooling {unknown or poolings!r}: use one of " + ", ".join(map(repr, POOLINGS)))
-    if isinstance(texts, str) or not len(texts):
-        raise ValueError("texts must be a non-empty list of sentences (a single string is not a list)")
-    for index, text in enumerate(texts):
-        if not isinstance(text, str) or not text.strip():
-            raise ValueError(f"text {index} is {text!r}: every text must be a non-empty string")
-    encoded = encode(tokenizer, list(texts), np.zeros(len(texts)), max_seq_len)
-    hidden_size = model.config.hidden_size
-    vectors = {name: np.zeros((len(texts), hidden_size), np.float32) for name in poolings}
-    forward = _pooled_function(model)
-    for indices in evaluation_order(encoded.lengths, batch_size):
-        features, _ = pad_batch(tokenizer, encoded, indices)
-        pooled = forward(features)
-        for name in poolings:
-            vectors[name][indices] = pooled[name].numpy()
-    return vectors
+    texts = check_texts(texts)
+    encoded = encode(tokenizer, texts, np.zeros(len(texts)), max_seq_len)
+    vectors = predict_in_order(_pooled_function(model), tokenizer, encoded, batch_size)
+    return {name: vectors[name] for name in poolings}
 
 
 def sentence_embeddings(model: tf.keras.Model, tokenizer, texts: Sequence[str], pooling: str = "cls",
