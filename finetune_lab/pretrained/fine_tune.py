@@ -176,12 +176,26 @@ def make_train_step(model: tf.keras.Model, optimizer, jit_compile: bool = False,
             replicas' gradients are summed by the strategy (all-reduce).
     """
     strategy = strategy or model.distribute_strategy
-    scaled = isinstance(optimizer, tf.keras.mixed_precision.LossScaleOptimizer)
-    signature = [FEATURES_SIGNATURE, tf.TensorSpec([None], tf.int32)]
+    gradient_step = _gradient_step(model, optimizer)
+    if not _is_distributed(strategy):
+        return tf.function(lambda features, labels: gradient_step(features, labels, mean_cross_entropy),
+                           input_signature=_STEP_SIGNATURE, jit_compile=jit_compile)
+    if jit_compile:
+        raise ValueError("jit_compile cannot be combined with a distribution strategy here: "
+                         "pass jit_compile=False, or train on one device")
+    return _mirrored_train_step(strategy, gradient_step)
 
-    def gradient_step(features, labels, risk):
+
+_STEP_SIGNATURE = [FEATURES_SIGNATURE, tf.TensorSpec([None], tf.int32)]  # features, (batch,) labels
+
+
+def _gradient_step(model: tf.keras.Model, optimizer):
+    """``step(features, labels, risk)``: θ ← θ − η·Adam(∇L) − ηλθ with L = ``risk(labels, logits)``; returns L."""
+    scaled = isinstance(optimizer, tf.keras.mixed_precision.LossScaleOptimizer)
+
+    def step(features, labels, risk):
         with tf.GradientTape() as tape:
-            logits = model(features, training=True).logits        # (batch, 2)
+            logits = model(features, training=True).logits        # (batch, num_labels)
             loss = risk(labels, logits)                           # L(θ)
             # float16 gradients underflow; scale the loss up, the gradients back down.
             objective = optimizer.get_scaled_loss(loss) if scaled else loss
@@ -191,12 +205,11 @@ def make_train_step(model: tf.keras.Model, optimizer, jit_compile: bool = False,
         optimizer.apply_gradients(zip(gradients, model.trainable_variables))  # θ ← θ − η·Adam(∇L) − ηλθ
         return loss
 
-    if not _is_distributed(strategy):
-        return tf.function(lambda features, labels: gradient_step(features, labels, mean_cross_entropy),
-                           input_signature=signature, jit_compile=jit_compile)
-    if jit_compile:
-        raise ValueError("jit_compile cannot be combined with a distribution strategy here: "
-                         "pass jit_compile=False, or train on one device")
+    return step
+
+
+def _mirrored_train_step(strategy, gradient_step):
+    """The train step over a MirroredStrategy: each replica takes an equal slice of the batch."""
 
     def replica_step(features, labels):
         context = tf.distribute.get_replica_context()
@@ -213,7 +226,7 @@ def make_train_step(model: tf.keras.Model, optimizer, jit_compile: bool = False,
         own = {name: value[start:stop] for name, value in features.items()}
         return gradient_step(own, labels[start:stop], share_of_risk)
 
-    @tf.function(input_signature=signature)
+    @tf.function(input_signature=_STEP_SIGNATURE)
     def train_step(features, labels):
         losses = strategy.run(replica_step, args=(features, labels))
         return strategy.reduce(tf.distribute.ReduceOp.SUM, losses, axis=None)
