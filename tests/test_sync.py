@@ -10,18 +10,13 @@ from finetune_lab.course import params, plan, sync
 FIX = "\nTo fix: python -m finetune_lab.course sync --write (a notebook's first cell: edit it by hand)"
 
 
-def test_every_parameters_cell_is_written_from_its_specification():
-    problems = sync.parameters_problems()
-    assert not problems, "\n".join(problems) + FIX
-
-
-def test_every_notebook_states_the_minutes_of_the_course_plan():
-    problems = sync.header_problems()
-    assert not problems, "\n".join(problems) + FIX
-
-
-def test_the_readme_course_table_is_the_course_plan():
-    problems = sync.readme_problems()
+@pytest.mark.parametrize("check", [
+    sync.parameters_problems,  # each notebook's parameters cell is written from its specification
+    sync.header_problems,      # each notebook states the minutes of the course plan, and no others
+    sync.readme_problems,      # the README's course table is the course plan
+])
+def test_the_repository_copies_agree_with_their_owners(check):
+    problems = check()
     assert not problems, "\n".join(problems) + FIX
 
 
@@ -100,3 +95,9 @@ def test_a_header_that_states_other_minutes_is_reported(tmp_path, header):
     notebooks, readme = _course_copy(tmp_path, header, params.parameters_cell("01_empirical_risk"))
     (problem,) = sync.header_problems(notebooks)
     assert "'Under a minute on an idle 2-core CPU'" in problem
+
+
+def test_the_course_command_line_runs_the_check(capsys):
+    from finetune_lab.course import runner
+
+    assert runner.main(["sync"]) == 0 and capsys.readouterr().out == ""
