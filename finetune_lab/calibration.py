@@ -121,9 +121,9 @@ def bootstrap_interval(statistic: Callable[..., float | Sequence[float]], *array
             ``sklearn.metrics.accuracy_score`` called as ``(labels, predictions)``,
             or a sequence of k floats (several metrics from one call).
         arrays: equal-length arrays of shape (n, ...), resampled together by row.
-        num_resamples: bootstrap test sets; with 1,000, the ends of a 95%
-            interval for an accuracy near 0.88 on 1,821 examples move by
-            about 0.001 (one standard deviation: 0.0006) from seed to seed.
+        num_resamples: bootstrap test sets; the more, the less the interval's
+            ends move from seed to seed (notebook 06's choice and its reason:
+            ``num_bootstrap`` in ``course/params.py``).
         confidence_level: e.g. 0.95 for a 95% interval.
         seed: the same seed draws the same resamples, so intervals computed
             with one seed come from the same test sets.

@@ -149,14 +149,23 @@ def test_the_course_table_reads_its_status_from_the_folder(tmp_path):
     assert status["03_training_from_scratch"] == "ready" and status["05_fine_tune_bert"] == "planned"
     assert list(status)[-1] == "07_extra"
     table = plan.course_table(tmp_path)
-    assert "| 05_fine_tune_bert | fine-tuning MiniLM" in table and "| <=10 | >=0.85 dev accuracy | planned |" in table
+    row = plan.planned("05_fine_tune_bert")
+    assert f"| 05_fine_tune_bert | {row.teaches} | {row.minutes()} | {row.expected} | planned |" in table
     assert "| 07_extra | (not in the course plan yet) |" in table
 
 
-def test_the_repository_profiles_are_valid():
+def test_the_repository_profiles_are_valid_and_hold_only_overrides():
     for profile in ("cpu", "quick", "gpu"):
         for notebook, overrides in runner.load_profile(runner.DEFAULT_CONFIG, profile).items():
-            params.check_overrides(notebook, overrides)
+            defaults = params.check_parameters(notebook, {})
+            for name, value in params.check_overrides(notebook, overrides).items():
+                assert value != defaults[name], (f"{profile}: {notebook}'s {name} = {value!r} is its "
+                                                 "default: a default lives in course/params.py only")
+
+
+def test_the_default_timeout_leaves_room_for_the_longest_notebook_on_a_busy_machine():
+    longest = max(row.cpu_minutes for row in plan.COURSE_PLAN)
+    assert runner.DEFAULT_TIMEOUT >= 3 * 60 * longest
 
 
 def test_the_wall_clock_limit_interrupts_a_slow_notebook(tmp_path):

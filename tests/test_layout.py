@@ -9,7 +9,8 @@ CHEAP = ["finetune_lab", "finetune_lab.from_scratch.losses", "finetune_lab.from_
          "finetune_lab.from_scratch.logistic_regression", "finetune_lab.data", "finetune_lab.metrics",
          "finetune_lab.calibration", "finetune_lab.course.params", "finetune_lab.course.widgets",
          "finetune_lab.course.records", "finetune_lab.course.plan", "finetune_lab.course.runner",
-         "finetune_lab.course.environment", "finetune_lab.course.exercises"]
+         "finetune_lab.course.environment", "finetune_lab.course.exercises",
+         "finetune_lab.course.sync"]
 
 
 def _loads_tensorflow(module: str) -> bool:

@@ -8,13 +8,16 @@ right after it, one line that validates and coerces those values:
 papermill passes ``-p`` values it cannot parse as strings, so ``"false"``
 must become ``False`` and ``"1e-5"`` a float; a value out of range stops the
 notebook with a one-line error naming the parameter and its allowed range.
-The same specification builds the notebook's ipywidgets panel (``widgets``).
+The same specification builds the notebook's ipywidgets panel (``widgets``)
+and writes each notebook's ``parameters`` cell (``parameters_cell``), so a
+default is stated here and nowhere else.
 """
 
 from __future__ import annotations
 
+import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Mapping, Sequence
 
 Value = bool | int | float | str
@@ -184,39 +187,82 @@ def _spec(spec: str | Sequence[Parameter]) -> Sequence[Parameter]:
     return NOTEBOOK_PARAMETERS[spec]
 
 
+def format_value(value: Value) -> str:
+    """``value`` as a ``parameters`` cell writes it: ``1e-4`` not ``0.0001``, strings in double quotes."""
+    if isinstance(value, str):
+        return json.dumps(value)  # a double-quoted literal that Python reads back unchanged
+    if isinstance(value, float) and value != 0 and abs(value) < 1e-3:
+        digits = next(d for d in range(17) if float(f"{value:.{d}e}") == value)
+        mantissa, exponent = f"{value:.{digits}e}".split("e")
+        return f"{mantissa}e{int(exponent)}"
+    return repr(value)
+
+
+def parameters_cell(notebook: str) -> str:
+    """The source of ``notebook``'s ``parameters`` cell, written from its specification.
+
+    A comment line saying where the defaults and their reasons live, then one
+    ``name = value`` line per parameter in the specification's order. The
+    reasons stay out of the cell: each is a sentence, too long for a line of
+    code, and a parameter panel shows them beside its widgets. ``python -m finetune_lab.course
+    sync --write`` writes this into every notebook; ``tests/test_sync.py``
+    fails when a notebook's cell differs.
+    """
+    lines = [f'# Defaults and their reasons: NOTEBOOK_PARAMETERS["{notebook}"] in '
+             "finetune_lab/course/params.py"]
+    lines += [f"{parameter.name} = {format_value(parameter.default)}" for parameter in _spec(notebook)]
+    return "\n".join(lines)
+
+
+# SST-2's split sizes (data/README.md): the upper bounds of example counts.
+_SST2_TRAIN, _SST2_DEV, _SST2_TEST = 67349, 872, 1821
+
+
+def _seed(why: str) -> Parameter:
+    """A notebook's ``seed``: 0 by default, any value NumPy and TensorFlow accept."""
+    return Parameter("seed", 0, why, low=0, high=2**31 - 1)
+
+
+def _validation_fraction(why: str) -> Parameter:
+    return Parameter("validation_fraction", 0.1, why, low=0.01, high=0.5)
+
+
+# Shared by notebooks 04 and 05 (and 06, which loads what 05 saves): defined once.
+_MODEL = Parameter("model", "auto", "'auto' picks the offline MiniLM on a CPU and bert-base-uncased on "
+                   "a GPU; also 'minilm', a local Hugging Face directory, or a hub id (needs network)")
+_FINE_TUNE_LEARNING_RATE = Parameter(
+    "learning_rate", 1e-4, "small models like MiniLM tolerate a larger peak rate than BERT-base's "
+    "2e-5 to 5e-5 (Devlin et al. 2019); 2e-4 scored 2 points lower here",
+    low=1e-7, high=1e-2, log_scale=True)
+_FINE_TUNED_MODEL_DIR = "saved_models/05_fine_tuned"
+
 FINE_TUNE_PARAMETERS = (
-    Parameter("model", "auto", "'auto' picks the offline MiniLM on a CPU and bert-base-uncased on a GPU; "
-              "also 'minilm', a local Hugging Face directory, or a hub id (needs network)"),
-    Parameter("learning_rate", 1e-4, "small models like MiniLM tolerate a larger peak rate than "
-              "BERT-base's 2e-5 to 5e-5 (Devlin et al. 2019); 2e-4 scored 2 points lower here",
-              low=1e-7, high=1e-2, log_scale=True),
+    _MODEL,
+    _FINE_TUNE_LEARNING_RATE,
     Parameter("batch_size", 32, "the BERT paper's choice; fits a 2-core CPU and a GPU", low=1, high=1024),
     Parameter("epochs", 2, "two passes over 8,000 examples reached 0.855 dev accuracy on a 2-core CPU",
               low=1, high=100),
     Parameter("weight_decay", 0.01, "the decoupled weight decay of BERT's AdamW", low=0.0, high=1.0),
     Parameter("warmup_ratio", 0.1, "the first 10% of steps ramp the learning rate up from 0",
               low=0.0, high=0.5),
-    Parameter("num_train_examples", 8000, "a CPU-sized subset of SST-2's 67,349 (about 6 minutes "
-              "of training on 2 cores); 0 means all",
-              low=0, high=67349),
-    Parameter("validation_fraction", 0.1, "share of the training subset held out for early stopping",
-              low=0.01, high=0.5),
+    Parameter("num_train_examples", 8000, "a CPU-sized subset of SST-2's 67,349 (about 3 minutes of "
+              "training on an idle 2-core CPU); 0 means all", low=0, high=_SST2_TRAIN),
+    _validation_fraction("share of the training subset held out for early stopping"),
     Parameter("patience", 1, "epochs tolerated without a better validation accuracy; training stops "
               "at the next one and keeps the best epoch",
               low=0, high=20),
     Parameter("max_seq_len", 128, "truncation length in WordPiece tokens; SST-2 sentences are shorter",
               low=8, high=512),
-    Parameter("seed", 0, "fixes the subset, the head's initialisation, dropout and batch order",
-              low=0, high=2**31 - 1),
+    _seed("fixes the subset, the head's initialisation, dropout and batch order"),
     Parameter("run_common_mistakes", True, "run and measure each common mistake (about a minute)"),
-    Parameter("output_dir", "saved_models/05_fine_tuned", "where the fine-tuned model and tokenizer are saved"),
+    Parameter("output_dir", _FINE_TUNED_MODEL_DIR, "where the fine-tuned model and tokenizer are saved"),
 )
 
 EMPIRICAL_RISK_PARAMETERS = (
-    Parameter("learning_rate", 0.5, "reaches the minimum of notebook 01's risk in about 30 steps; "
-              "above 1.0 (2 / the largest curvature) gradient descent diverges", low=1e-3, high=1.5,
-              log_scale=True),
-    Parameter("weight_decay", 0.0, "0 is plain gradient descent; try 0.5 to watch the parameters "
+    Parameter("learning_rate", 0.5, "η, the step size: reaches the minimum of notebook 01's risk in "
+              "about 30 steps; above 1.0 (2 / the largest curvature) gradient descent diverges",
+              low=1e-3, high=1.5, log_scale=True),
+    Parameter("weight_decay", 0.0, "λ: 0 is plain gradient descent; try 0.5 to watch the parameters "
               "shrink toward 0", low=0.0, high=5.0),
     Parameter("num_steps", 30, "enough steps for the default learning rate to reach the minimum",
               low=1, high=500),
@@ -225,17 +271,16 @@ EMPIRICAL_RISK_PARAMETERS = (
 BINARY_CROSS_ENTROPY_PARAMETERS = (
     Parameter("num_examples", 8, "a small batch keeps the printed gradient checks readable",
               low=1, high=10000),
-    Parameter("finite_difference_step", 1e-6, "central differences in float64: truncation error "
-              "~h^2 and rounding error ~1e-16/h are both far below 1e-6 at h = 1e-6",
+    Parameter("finite_difference_step", 1e-6, "h in (f(x + h) - f(x - h)) / 2h, in float64: "
+              "truncation error ~h^2 and rounding error ~1e-16/h are both far below 1e-6 at h = 1e-6",
               low=1e-10, high=1e-2, log_scale=True),
-    Parameter("seed", 0, "fixes the random logits and labels of the gradient checks", low=0, high=2**31 - 1),
+    _seed("fixes the random logits and labels of the gradient checks"),
 )
 
 TRAINING_FROM_SCRATCH_PARAMETERS = (
     Parameter("num_train_examples", 0, "0 means all 67,349 SST-2 training phrases: TF-IDF and a "
-              "linear model train on all of them in seconds on a CPU", low=0, high=67349),
-    Parameter("validation_fraction", 0.1, "share of the training phrases held out for early stopping",
-              low=0.01, high=0.5),
+              "linear model train on all of them in seconds on a CPU", low=0, high=_SST2_TRAIN),
+    _validation_fraction("share of the training phrases held out for early stopping"),
     Parameter("learning_rate", 6.0, "below 7.9, where gradient descent starts to diverge on this loss "
               "(notebook 03, section 4); it decays linearly to 0 over the epochs", low=1e-3, high=100.0,
               log_scale=True),
@@ -243,12 +288,12 @@ TRAINING_FROM_SCRATCH_PARAMETERS = (
               low=1, high=65536),
     Parameter("epochs", 20, "the most passes over the data; early stopping may end sooner", low=1, high=200),
     Parameter("patience", 3, "epochs without a better validation loss before early stopping", low=0, high=100),
-    Parameter("weight_decay", 3e-5, "scikit-learn's C = 1 / (weight_decay * N), about 0.55 here; "
-              "0.8+ dev accuracy for 1e-5 to 3e-5", low=0.0, high=1.0),
+    Parameter("weight_decay", 3e-5, "λ, on the weights only (not the bias); scikit-learn's "
+              "C = 1 / (weight_decay * N), about 0.55 here; 0.8+ dev accuracy for 1e-5 to 3e-5",
+              low=0.0, high=1.0),
     Parameter("run_weight_decay_sweep", True, "train three more models to show what weight decay "
               "does (about 15 seconds)"),
-    Parameter("seed", 0, "fixes the validation split, the mini-batch order and the subset", low=0,
-              high=2**31 - 1),
+    _seed("fixes the validation split, the mini-batch order and the subset"),
 )
 
 START_HERE_PARAMETERS = (
@@ -257,11 +302,10 @@ START_HERE_PARAMETERS = (
 )
 
 EVALUATION_PARAMETERS = (
-    Parameter("model_dir", "saved_models/05_fine_tuned", "where notebook 05 saves its fine-tuned model; "
+    Parameter("model_dir", _FINE_TUNED_MODEL_DIR, "where notebook 05 saves its fine-tuned model; "
               "if no model is there, this notebook fine-tunes a small one and saves it there"),
-    Parameter("fallback_train_examples", 2000, "used only without a saved model: one epoch on 2,000 "
-              "examples takes 2 to 3 minutes on 2 CPU cores and reaches about 0.8 test accuracy",
-              low=100, high=67349),
+    Parameter("fallback_train_examples", 2000, "used only without a saved model: one short epoch "
+              "on 2,000 examples reaches about 0.8 test accuracy", low=100, high=_SST2_TRAIN),
     Parameter("decision_threshold", 0.5, "P(positive) above which a text is called positive; "
               "0.5 gives the argmax of the two probabilities", low=0.0, high=1.0),
     Parameter("target_precision", 0.95, "the precision a threshold chosen on dev must reach for the "
@@ -271,19 +315,17 @@ EVALUATION_PARAMETERS = (
     Parameter("calibration_bins", 15, "equal-width confidence bins of the reliability diagram and ECE, "
               "as in Guo et al. 2017", low=2, high=100),
     Parameter("latency_sentences", 50, "sentences timed one at a time; enough for a stable median",
-              low=1, high=1821),
+              low=1, high=_SST2_TEST),
     Parameter("alert_window", 100, "texts in the rolling window: a share of 100 texts varies by about "
               "0.05 around 0.5 by chance alone", low=10, high=1000),
     Parameter("alert_margin", 0.2, "alert when the window's negative share exceeds its usual level by this "
               "much: four chance deviations (4 x 0.05) for a window of 100, so false alarms are rare",
               low=0.0, high=1.0),
-    Parameter("seed", 0, "fixes the fallback model's training, the bootstrap resamples and the "
-              "simulated incident", low=0, high=2**31 - 1),
+    _seed("fixes the fallback model's training, the bootstrap resamples and the simulated incident"),
 )
 
 TRANSFER_PARAMETERS = (
-    Parameter("model", "auto", "'auto' picks the offline MiniLM on a CPU and bert-base-uncased on a GPU; "
-              "also 'minilm', a local Hugging Face directory, or a hub id (needs network)"),
+    _MODEL,
     Parameter("data_sizes", "32,100,300,1000", "labelled training examples per point of the "
               "data-efficiency curve, comma-separated; four sizes fit a 2-core CPU in minutes"),
     Parameter("num_seeds", 2, "repeats per size (subset, head and batch order change); two give a "
@@ -293,21 +335,23 @@ TRANSFER_PARAMETERS = (
     Parameter("min_train_steps", 40, "every run gets at least this many gradient steps: from a new head, "
               "MiniLM predicts one class for its first 20 to 30 steps whatever the data size",
               low=1, high=10000),
-    Parameter("learning_rate", 1e-4, "notebook 05's peak rate for MiniLM, used for the pretrained and "
-              "the random model alike", low=1e-7, high=1e-2, log_scale=True),
+    replace(_FINE_TUNE_LEARNING_RATE, why="notebook 05's peak rate for MiniLM, used for the pretrained "
+            "and the random model alike"),
     Parameter("batch_size", 16, "small sets need many updates more than large batches; on a CPU a step "
               "of 16 costs about 2/3 of a step of 32", low=1, high=1024),
     Parameter("freeze_train_examples", 300, "training examples for the freezing comparison, from the first "
-              "seed's pool (at most the largest data size), with that size's budget", low=8, high=67349),
+              "seed's pool (at most the largest data size), with that size's budget", low=8,
+              high=_SST2_TRAIN),
     Parameter("freeze_bottom_layers", 3, "k of the 'bottom_k' strategy: half of MiniLM's 6 encoder "
               "layers (bert-base has 12)", low=1, high=48),
     Parameter("dev_examples", 300, "a stratified dev subset scores the fine-tuned models: over twenty "
-              "full 872-sentence passes would cost minutes on a CPU; 0 means all of dev", low=0, high=872),
+              "full 872-sentence passes would cost minutes on a CPU; 0 means all of dev", low=0,
+              high=_SST2_DEV),
     Parameter("head_weight_decay", 0.1, "weight decay of the logistic regression on frozen embeddings; "
               "chosen on held-out training examples (not dev) for 32 to 1,000 examples",
               low=0.0, high=10.0),
-    Parameter("seed", 0, "the first seed; seed i of num_seeds uses seed + i for the subsets, heads, "
-              "random initialisations, dropout and batch order", low=0, high=2**31 - 1),
+    _seed("the first seed; seed i of num_seeds uses seed + i for the subsets, heads, random "
+          "initialisations, dropout and batch order"),
 )
 
 # Each notebook's parameters, by notebook file name without ".ipynb".

@@ -1,8 +1,10 @@
 """The course plan: what each notebook teaches, how long it takes, what it should show (notebook 00).
 
-``COURSE_PLAN`` is the one owner of these facts: notebook 00 prints it as a
-table (``course_table``), and ``tests/test_plan.py`` holds the README's course
-table and each notebook's stated minutes equal to it.
+``COURSE_PLAN`` is the one owner of these facts. Notebook 00 shows it as a
+table (``course_table``), the README's course table is written from it
+(``readme_table``), and each notebook's first cell states its minutes in the
+words of ``minutes_statement``; ``python -m finetune_lab.course sync`` checks
+both copies and ``tests/test_sync.py`` holds them equal to the plan.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from pathlib import Path
 from typing import Sequence
 
 from finetune_lab import REPO_ROOT
+from finetune_lab.course.params import NOTEBOOK_PARAMETERS
 
 NOTEBOOK_PATTERN = "[0-9][0-9]_*.ipynb"
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
@@ -19,58 +22,118 @@ NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 
 @dataclass(frozen=True)
 class PlannedNotebook:
-    """One row of the course plan shown in notebook 00."""
+    """One row of the course plan.
+
+    Attributes:
+        name: the notebook's file name without ".ipynb".
+        teaches: what it teaches, in a phrase (Markdown).
+        cpu_minutes: wall-clock minutes with the default parameters on an idle
+            2-core CPU, rounded to the nearest minute; 0 means under a minute.
+            Measured as the executed notebook's ``metadata.papermill.duration``.
+        expected: the result to expect with the defaults.
+        minutes_note: when the time depends on something else, what and how much.
+    """
 
     name: str
     teaches: str
-    cpu_minutes: str
+    cpu_minutes: int
     expected: str
+    minutes_note: str = ""
+
+    def minutes(self) -> str:
+        """The CPU minutes as a table cell: ``< 1``, ``about 7``, with the note in brackets."""
+        text = "< 1" if self.cpu_minutes == 0 else f"about {self.cpu_minutes}"
+        return f"{text} ({self.minutes_note})" if self.minutes_note else text
+
+    def minutes_statement(self) -> str:
+        """The sentence each notebook's first cell uses for its time, e.g.
+        ``About 7 minutes on an idle 2-core CPU``."""
+        if self.cpu_minutes == 0:
+            text = "Under a minute"
+        else:
+            text = f"About {self.cpu_minutes} minute" + ("s" if self.cpu_minutes > 1 else "")
+        text += " on an idle 2-core CPU"
+        return f"{text} ({self.minutes_note})" if self.minutes_note else text
+
+
+def _default(notebook: str, name: str) -> object:
+    """A parameter's default, so that the plan's prose does not restate it."""
+    return next(p.default for p in NOTEBOOK_PARAMETERS[notebook] if p.name == name)
 
 
 COURSE_PLAN = (
-    PlannedNotebook("00_start_here", "what the course teaches, how to run it, an environment check",
-                    "<1", "every required check is ok"),
-    PlannedNotebook("01_empirical_risk", "supervised learning as minimising the empirical risk "
-                    "(the average loss over training examples): the gradient step with weight "
-                    "decay, mini-batches", "<1",
-                    "the risk falls; too large a learning rate diverges"),
-    PlannedNotebook("02_binary_cross_entropy", "the sigmoid and binary cross-entropy with their "
-                    "gradients by hand, checked against tf-keras and finite differences", "<1",
-                    "our loss and gradient match tf-keras"),
-    PlannedNotebook("03_training_from_scratch", "logistic regression on SST-2 (TF-IDF features) "
-                    "trained with our loss and gradient step, checked against scikit-learn",
-                    "<2", "about 0.82 dev accuracy, within 1 point of scikit-learn"),
-    PlannedNotebook("04_transfer_learning", "foundation models, pre-training and transfer: "
-                    "a pretrained encoder's features with a new head", "<=5",
-                    "pretrained features beat training from scratch"),
-    PlannedNotebook("05_fine_tune_bert", "fine-tuning MiniLM on an 8,000-example SST-2 subset: "
-                    "AdamW, warm-up, weight decay, early stopping; common mistakes measured", "<=10",
-                    ">=0.85 dev accuracy"),
-    PlannedNotebook("06_evaluation_and_deployment", "bootstrap intervals, calibration, a decision "
-                    "threshold, error analysis, SavedModel export, monitoring a stream",
-                    "2-3 (4-5 without 05's model)", "about 0.88 test accuracy; the export predicts the same"),
+    PlannedNotebook(
+        "00_start_here", "the map of the course, how to run it, an environment check, a bilingual glossary",
+        0, "every required check is ok"),
+    PlannedNotebook(
+        "01_empirical_risk", "empirical risk L(θ) = (1/N) Σ ℓ(M_θ(x_i), y_i) and its gradient; learning "
+        "rates that crawl, converge, zig-zag or diverge; weight decay as gradient descent on "
+        "L + (λ/2)‖θ‖²; why AdamW is not Adam + L2",
+        0, "the risk falls to its minimum; too large a learning rate diverges"),
+    PlannedNotebook(
+        "02_binary_cross_entropy", "from the Bernoulli likelihood to the loss; the chain rule down to "
+        "(ŷ − y)·x; log(0) and overflow versus the stable from-logits form; gradient checks against "
+        "finite differences and `tf.GradientTape`",
+        0, "our loss and gradients match tf-keras and finite differences"),
+    PlannedNotebook(
+        "03_training_from_scratch", "TF-IDF logistic regression on SST-2 trained with our loss and "
+        "`gradient_step`; training and validation curves, early stopping, a weight-decay sweep",
+        1, "about 0.82 dev accuracy, within 1 point of scikit-learn"),
+    PlannedNotebook(
+        "04_transfer_learning", "frozen-encoder features ([CLS] vs mean pooling) with notebook 03's "
+        "logistic regression vs TF-IDF; fine-tuning vs random initialisation vs feature extraction; "
+        "freezing strategies; a data-efficiency curve with error bars; masked-language-model "
+        "pretraining (offline proxy)",
+        7, "fine-tuning beats random initialisation by 0.13–0.29 dev accuracy at 32–1,000 examples"),
+    PlannedNotebook(
+        "05_fine_tune_bert", "fine-tuning MiniLM (BERT architecture) on "
+        f"{_default('05_fine_tune_bert', 'num_train_examples'):,} SST-2 examples with AdamW, warm-up, "
+        "weight decay, early stopping; common mistakes measured",
+        5, "dev accuracy from about 0.5 (a new head) to 0.85 or more"),
+    PlannedNotebook(
+        "06_evaluation_and_deployment", "test metrics with bootstrap intervals, ROC and PR curves, "
+        "calibration (reliability diagram, ECE, temperature scaling), a threshold chosen on dev, error "
+        "analysis, reload in a fresh process, latency and throughput, a SavedModel export, monitoring "
+        "a stream with an alert",
+        1, "about 0.88 test accuracy; the export predicts the same",
+        minutes_note="with notebook 05's saved model; an estimated 2 without it"),
 )
+
+
+def planned(name: str) -> PlannedNotebook | None:
+    """The plan's row for notebook ``name``, or None."""
+    return next((row for row in COURSE_PLAN if row.name == name), None)
 
 
 def course_status(notebooks_dir: Path = NOTEBOOKS_DIR) -> dict[str, str]:
     """``{notebook: "ready" | "planned"}`` for the plan, plus unplanned notebooks found."""
     present = [path.stem for path in find_notebooks(notebooks_dir)]
-    status = {planned.name: "ready" if planned.name in present else "planned"
-              for planned in COURSE_PLAN}
+    status = {row.name: "ready" if row.name in present else "planned" for row in COURSE_PLAN}
     status.update({name: "ready" for name in present if name not in status})
     return status
 
 
-def course_table(notebooks_dir: Path = NOTEBOOKS_DIR) -> str:
-    """The course plan as a Markdown table, its status read from the folder (notebook 00)."""
-    plan = {planned.name: planned for planned in COURSE_PLAN}
-    lines = ["| notebook | what it teaches | CPU minutes | expected result | status |",
-             "| --- | --- | --- | --- | --- |"]
-    for name, status in course_status(notebooks_dir).items():
-        row = plan.get(name, PlannedNotebook(name, "(not in the course plan yet)", "", ""))
-        lines.append(f"| {name} | {row.teaches} | {row.cpu_minutes} | {row.expected} | {status} |")
+def _markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines) + "\n"
 
+
+def course_table(notebooks_dir: Path = NOTEBOOKS_DIR) -> str:
+    """The course plan as a Markdown table, its status read from the folder (notebook 00)."""
+    rows = []
+    for name, status in course_status(notebooks_dir).items():
+        row = planned(name)
+        cells = ([row.teaches, row.minutes(), row.expected] if row
+                 else ["(not in the course plan yet)", "", ""])
+        rows.append([name, *cells, status])
+    return _markdown_table(["notebook", "what it teaches", "CPU minutes", "expected result", "status"], rows)
+
+
+def readme_table() -> str:
+    """The README's course table: the plan, without the status of a local folder."""
+    rows = [[f"`{row.name}`", row.teaches, row.minutes(), row.expected] for row in COURSE_PLAN]
+    return _markdown_table(["notebook", "what it teaches", "CPU minutes", "expected result"], rows)
 
 
 def find_notebooks(folder: Path, only: Sequence[str] = ()) -> list[Path]:

@@ -1,8 +1,9 @@
 """Run the whole course headless: ``python -m finetune_lab.course`` (introduced in notebook 00).
 
-    python -m finetune_lab.course run   [--profile cpu|gpu|quick] [--only 05] [--timeout 1800]
+    python -m finetune_lab.course run   [--profile cpu|gpu|quick] [--only 05] [--timeout SECONDS]
     python -m finetune_lab.course sweep 01_empirical_risk --param learning_rate --values 0.01,0.1,1.0
     python -m finetune_lab.course check
+    python -m finetune_lab.course sync  [--write]
 
 ``run`` executes every ``notebooks/[0-9][0-9]_*.ipynb`` in order with
 papermill into a new folder ``runs/<UTC time>-<profile>/``: the executed
@@ -22,6 +23,10 @@ Statuses in the summary:
 interrupts the kernel (like Jupyter's stop button) when the notebook as a
 whole runs longer. papermill's own ``execution_timeout``, which is per cell,
 is set to the same value as a backstop for a cell that ignores the interrupt.
+
+``sync`` (the module ``sync``) checks that the notebooks' ``parameters`` cells,
+their stated minutes and the README's course table agree with ``params`` and
+``plan``; with ``--write`` it rewrites the cells and the table.
 """
 
 from __future__ import annotations
@@ -49,7 +54,7 @@ from finetune_lab.course.records import RUN_DIR_VARIABLE, read_record
 RUNS_DIR = REPO_ROOT / "runs"
 DEFAULT_CONFIG = NOTEBOOKS_DIR / "profiles.yml"
 DEFAULT_PROFILE = "cpu"  # the notebooks' own defaults: no overrides needed
-DEFAULT_TIMEOUT = 1800  # seconds; notebook 05 takes 5 to 10 minutes on 2 CPU cores
+DEFAULT_TIMEOUT = 1800  # seconds: several times the longest notebook's minutes in plan.COURSE_PLAN
 KERNEL = "python3"  # the kernel `make setup` installs into .venv
 
 
@@ -468,6 +473,12 @@ def command_check(_args: argparse.Namespace) -> int:
     return 0 if print_environment_check() else 1
 
 
+def command_sync(args: argparse.Namespace) -> int:
+    from finetune_lab.course import sync
+
+    return sync.main(write_files=args.write)
+
+
 def _common_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--notebooks", type=Path, default=NOTEBOOKS_DIR,
                         help="folder of the notebooks (default: the repository's notebooks/)")
@@ -478,7 +489,8 @@ def _common_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", default=DEFAULT_PROFILE,
                         help="cpu (the notebooks' defaults), gpu or quick (a fast smoke pass)")
     parser.add_argument("--timeout", type=_positive_seconds, default=DEFAULT_TIMEOUT,
-                        help="wall-clock seconds per notebook before its kernel is interrupted")
+                        help="wall-clock seconds per notebook before its kernel is interrupted "
+                             "(default: %(default)s)")
     parser.add_argument("--no-progress", action="store_true", help="hide papermill's progress bar")
 
 
@@ -511,6 +523,10 @@ def build_parser() -> argparse.ArgumentParser:
     sweep_parser.set_defaults(handler=command_sweep)
     check = commands.add_parser("check", help="the environment check of notebook 00")
     check.set_defaults(handler=command_check)
+    sync_parser = commands.add_parser("sync", help="check the notebooks and README against params and plan")
+    sync_parser.add_argument("--write", action="store_true",
+                             help="rewrite the parameters cells and the README's course table")
+    sync_parser.set_defaults(handler=command_sync)
     return parser
 
 

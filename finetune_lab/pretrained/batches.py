@@ -2,8 +2,9 @@
 
 A batch of sentences of different lengths becomes one rectangle of token ids
 by padding every sentence to the longest one *in that batch* (dynamic
-padding), not to a fixed 128: SST-2 training sentences average 13 WordPiece
-tokens, so padding to 128 would spend about 90% of the compute on [PAD].
+padding), not to a fixed 128: SST-2 training sentences are far shorter, so
+padding to 128 would spend most of the compute on [PAD] (the real / padded
+tokens of the ``seed`` recipe in ``benchmarks/results/fine_tune_speed.md``).
 The tokenizer's attention mask (1 = real token, 0 = padding) tells the
 self-attention layers to ignore the padding, so a padded sentence gets the
 same logits as the sentence alone.

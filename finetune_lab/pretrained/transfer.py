@@ -276,8 +276,9 @@ class Run:
 class ReusableTrainer:
     """Fine-tune one model object many times with a single compiled train step (notebook 04).
 
-    Why: compiling (tracing) a BERT train step takes 5 to 15 s on a 2-core
-    CPU, longer than training on 100 examples; notebook 04 runs over twenty
+    Why: compiling (tracing) a BERT train step takes longer on a CPU than
+    training on 100 examples (the "warm-up s" column of
+    ``benchmarks/results/fine_tune_speed.md``); notebook 04 runs over twenty
     trainings. ``fine_tune.make_optimizer`` bakes its schedule's step count
     into the compiled step, so here the optimizer takes a plain learning
     rate that is set before every step (``linear_schedule``), and each run
