@@ -248,9 +248,9 @@ FINE_TUNE_PARAMETERS = (
     Parameter("num_train_examples", 8000, "a CPU-sized subset of SST-2's 67,349 (about 3 minutes of "
               "training on an idle 2-core CPU); 0 means all", low=0, high=_SST2_TRAIN),
     _validation_fraction("share of the training subset held out for early stopping"),
-    Parameter("patience", 1, "epochs tolerated without a better validation accuracy; training stops "
-              "at the next one and keeps the best epoch",
-              low=0, high=20),
+    Parameter("patience", 1, "early stopping (finetune_lab.early_stopping): training stops after this many "
+              "epochs in a row without a better validation accuracy and keeps the best epoch",
+              low=1, high=20),
     Parameter("max_seq_len", 128, "truncation length in WordPiece tokens; SST-2 sentences are shorter",
               low=8, high=512),
     _seed("fixes the subset, the head's initialisation, dropout and batch order"),
@@ -287,7 +287,8 @@ TRAINING_FROM_SCRATCH_PARAMETERS = (
     Parameter("batch_size", 128, "small enough for many steps per epoch, large enough for smooth ones",
               low=1, high=65536),
     Parameter("epochs", 20, "the most passes over the data; early stopping may end sooner", low=1, high=200),
-    Parameter("patience", 3, "epochs without a better validation loss before early stopping", low=0, high=100),
+    Parameter("patience", 3, "early stopping (finetune_lab.early_stopping): training stops after this many "
+              "epochs in a row without a better validation loss", low=1, high=100),
     Parameter("weight_decay", 3e-5, "λ, on the weights only (not the bias); scikit-learn's "
               "C = 1 / (weight_decay * N), about 0.55 here; 0.8+ dev accuracy for 1e-5 to 3e-5",
               low=0.0, high=1.0),
