@@ -7,7 +7,7 @@ from transformers import AdamWeightDecay
 
 from conftest import make_tiny_bert
 from finetune_lab.metrics import classification_metrics
-from finetune_lab.pretrained import batches, fine_tune, inference, storage
+from finetune_lab.pretrained import batches, fine_tune, inference, models, storage
 from finetune_lab.pretrained.device import set_seed
 
 SENTENCES = ["a gorgeous , witty , seductive movie .", "dull", "the plot is nothing but boilerplate clichés",
@@ -191,12 +191,30 @@ def test_early_stopping_on_accuracy_keeps_the_most_accurate_epoch(tokenizer):
 
 def test_save_and_reload_give_identical_predictions(tiny_bert, tokenizer, tmp_path):
     labels, probabilities = inference.predict(tiny_bert, tokenizer, SENTENCES)
-    assert labels.shape == (6,) and probabilities.shape == (6, 2)
+    assert len(labels) == 6 and set(labels) <= {"LABEL_0", "LABEL_1"} and probabilities.shape == (6, 2)
     storage.save(tiny_bert, tokenizer, tmp_path / "saved")
     model, reloaded_tokenizer = storage.load(tmp_path / "saved")
     labels_after, probabilities_after = inference.predict(model, reloaded_tokenizer, SENTENCES)
-    np.testing.assert_array_equal(labels, labels_after)
+    assert labels == labels_after
     np.testing.assert_allclose(probabilities, probabilities_after, atol=1e-6)
+
+
+def test_class_names_travel_with_the_model_through_save_and_load(tiny_bert, tokenizer, tmp_path):
+    names = ["negative", "neutral", "positive"]
+    tiny_bert.save_pretrained(tmp_path / "encoder")
+    tokenizer.save_pretrained(tmp_path / "encoder")
+    model, _, info = models.load_classifier(str(tmp_path / "encoder"), class_names=names)
+    assert info.new_weights and inference.class_names(model) == names
+    storage.save(model, tokenizer, tmp_path / "three")
+    reloaded, reloaded_tokenizer = storage.load(tmp_path / "three")
+    assert inference.class_names(reloaded) == names and reloaded.config.label2id == {n: i for i, n in enumerate(names)}
+    predicted, probabilities = inference.predict(reloaded, reloaded_tokenizer, SENTENCES)
+    assert probabilities.shape == (6, 3) and predicted == [names[i] for i in probabilities.argmax(axis=1)]
+
+
+def test_a_pretrained_encoder_is_refused_where_a_fine_tuned_classifier_is_expected(tmp_path):
+    with pytest.raises(models.ModelNotFoundError, match="no trained classification head"):
+        storage.load(models.offline_model_dir())
 
 
 @pytest.mark.parametrize("texts, message", [([], "no texts"), (["fine", "  "], "text 1"), (["ok", None], "text 1")])

@@ -29,6 +29,23 @@ def test_unknown_model_names_say_what_to_use(name):
         resolve_model(name)
 
 
+@pytest.mark.parametrize("name", ["./saved_models/typo", "../models/x", "/no/such/folder", "~/no_such_model",
+                                  "saved_models/05_fine_tuned_typo", "notebooks/typo", "a/b/c"])
+def test_a_missing_folder_is_never_looked_up_on_the_hub(name, monkeypatch, tmp_path):
+    (tmp_path / "saved_models").mkdir()
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ModelNotFoundError, match="no model folder .*never looked up on the hub"):
+        resolve_model(name)
+
+
+def test_head_settings_put_the_names_in_the_config():
+    assert models.head_settings(None) == {} and models.head_settings(3) == {"num_labels": 3}
+    settings = models.head_settings(None, ["neg", "pos"])
+    assert settings == {"num_labels": 2, "id2label": {0: "neg", 1: "pos"}, "label2id": {"neg": 0, "pos": 1}}
+    with pytest.raises(ValueError, match="num_labels=3 but 2 class names"):
+        models.head_settings(3, ["neg", "pos"])
+
+
 def test_directory_without_config_is_rejected(tmp_path):
     with pytest.raises(ModelNotFoundError, match="no config.json"):
         resolve_model(str(tmp_path))

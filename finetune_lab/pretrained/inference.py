@@ -96,16 +96,27 @@ def check_texts(texts) -> list[str]:
     return texts
 
 
+def class_names(model: tf.keras.Model) -> list[str]:
+    """The names of the model's classes in id order, from its config's ``id2label``.
+
+    A model fine-tuned by the workbook carries its data's names (``models.head_settings``);
+    one without names has transformers' ``LABEL_0``, ``LABEL_1``, ...
+    """
+    id2label = model.config.id2label
+    return [str(id2label[index]) for index in range(model.config.num_labels)]
+
+
 def predict(model: tf.keras.Model, tokenizer, texts: list[str], batch_size: int = 64,
-            max_seq_len: int = 128) -> tuple[np.ndarray, np.ndarray]:
+            max_seq_len: int = 128) -> tuple[list[str], np.ndarray]:
     """Classify new texts.
 
     Args:
         texts: sentences (a single string is accepted as one sentence).
 
     Returns:
-        ``(labels, probabilities)``: (n,) int64 predicted class ids and
-        (n, num_labels) float32 softmax probabilities, in the input order.
+        ``(names, probabilities)``: the predicted class of each text by name
+        (``class_names``), and (n, num_labels) float32 softmax probabilities
+        whose column k is class k, in the input order.
 
     Raises:
         ValueError: see ``check_texts``.
@@ -113,4 +124,5 @@ def predict(model: tf.keras.Model, tokenizer, texts: list[str], batch_size: int 
     texts = check_texts(texts)
     encoded = encode(tokenizer, texts, np.zeros(len(texts)), max_seq_len)
     probabilities = tf.nn.softmax(predict_logits(model, tokenizer, encoded, batch_size)).numpy()
-    return probabilities.argmax(axis=1), probabilities
+    names = class_names(model)
+    return [names[index] for index in probabilities.argmax(axis=1)], probabilities

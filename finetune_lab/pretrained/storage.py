@@ -32,7 +32,7 @@ import tensorflow as tf
 from transformers import AutoTokenizer
 
 from finetune_lab.pretrained.batches import FEATURES_SIGNATURE
-from finetune_lab.pretrained.models import load_classifier
+from finetune_lab.pretrained.models import ModelNotFoundError, load_classifier
 
 SIGNATURE = "serving_default"
 TOKENIZER_SUBDIR = "tokenizer"
@@ -56,9 +56,16 @@ def load(directory: str | Path):
     """Reload a model saved by ``save``: returns ``(model, tokenizer)`` (notebooks 05 and 06).
 
     Raises:
-        ModelNotFoundError: the directory does not hold a saved model.
+        ModelNotFoundError: the directory does not hold a saved model, or
+            holds a pretrained encoder without a trained classification head
+            (its predictions would be noise).
     """
-    model, tokenizer, _ = load_classifier(str(directory))
+    model, tokenizer, info = load_classifier(str(directory))
+    if info.new_weights:
+        raise ModelNotFoundError(
+            f"{directory} holds no trained classification head (new, random: {', '.join(info.new_weights)}): "
+            "it is a pretrained encoder, not a fine-tuned classifier; fine-tune it first (notebook 05), or "
+            "load it with models.load_classifier to fine-tune it")
     return model, tokenizer
 
 
