@@ -99,6 +99,7 @@ class History:
         best_epoch: the 1-based epoch whose weights were kept.
         stopped_early: whether early stopping ended training before the last epoch.
         seconds: wall-clock training time, validation included.
+        warnings: what the loop noticed (e.g. a collapse to one class), one line each.
     """
 
     train_loss: list[float] = field(default_factory=list)
@@ -109,6 +110,7 @@ class History:
     best_epoch: int = 0
     stopped_early: bool = False
     seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def epochs_run(self) -> int:

@@ -228,3 +228,36 @@ def test_metrics_match_a_hand_count():
     assert metrics["accuracy"] == pytest.approx(0.6)
     assert metrics["precision"] == pytest.approx(2 / 3) and metrics["recall"] == pytest.approx(2 / 3)
     assert metrics["confusion_matrix"] == [[1, 1], [1, 2]]
+
+
+def test_a_nan_in_a_weight_stops_training_at_that_step_with_the_causes(tokenizer):
+    set_seed(0)
+    model = make_tiny_bert(0)
+    model.classifier.bias.assign([float("nan"), 0.0])
+    train = batches.encode(tokenizer, SENTENCES * 4, LABELS * 4)
+    optimizer, schedule = fine_tune.make_optimizer(1e-4, fine_tune.num_train_steps(24, 8, 2), 0.1, 0.01)
+    with pytest.raises(fine_tune.TrainingDivergedError, match=r"step 1 \(epoch 1\).*learning rate"):
+        fine_tune.fine_tune(model, tokenizer, optimizer, schedule, train, train, epochs=2, batch_size=8,
+                            progress=False, monitor="loss")
+
+
+def test_a_model_that_predicts_one_class_is_reported_after_warm_up(tokenizer):
+    set_seed(0)
+    model = make_tiny_bert(0)
+    train = batches.encode(tokenizer, SENTENCES * 8, [1] * 48)             # only positives: it learns "positive"
+    validation = batches.encode(tokenizer, SENTENCES, LABELS)              # half and half
+    optimizer, schedule = fine_tune.make_optimizer(1e-3, fine_tune.num_train_steps(48, 8, 2), 0.1, 0.0)
+    history = fine_tune.fine_tune(model, tokenizer, optimizer, schedule, train, validation, epochs=2,
+                                  batch_size=8, patience=2, progress=False)
+    assert history.warnings and "collapsed to one class" in history.warnings[-1]
+    assert "2e-5 to 1e-4" in history.warnings[-1]
+
+
+def test_collapse_warning_fires_on_one_class_or_chance_loss_and_not_otherwise():
+    balanced = np.array([0, 1] * 50)
+    assert fine_tune.collapse_warning(np.ones(100, int), balanced, 0.5, 2).startswith("the model predicts class 1")
+    assert "ln 2" in fine_tune.collapse_warning(balanced, balanced[::-1].copy(), 0.6935, 2)
+    assert "ln 3" in fine_tune.collapse_warning(np.arange(99) % 3, np.arange(99) % 3, np.log(3) + 0.005, 3)
+    assert fine_tune.collapse_warning(balanced, balanced, 0.3, 2) is None
+    mostly_one = np.array([1] * 96 + [0] * 4)                              # an imbalanced set, predicted well
+    assert fine_tune.collapse_warning(mostly_one, mostly_one, 0.2, 2) is None

@@ -51,3 +51,14 @@ def test_every_registered_default_satisfies_its_own_range():
 def test_model_errors_render_as_one_line():
     error = ModelNotFoundError("unknown model 'x': use 'minilm'")
     assert error._render_traceback_() == ["ModelNotFoundError: unknown model 'x': use 'minilm'"]
+
+
+def test_a_learning_rate_above_the_advised_range_is_accepted_with_a_warning(capsys):
+    values = check_parameters("05_fine_tune_bert", {"learning_rate": "1e-3"})
+    assert values["learning_rate"] == 1e-3
+    line = capsys.readouterr().out.strip()
+    assert line.startswith("warning: learning_rate=0.001 is outside 2e-05 to 0.0001") and "collapse" in line
+    check_parameters("05_fine_tune_bert", {"learning_rate": 5e-5})
+    assert capsys.readouterr().out == ""
+    with pytest.raises(ParameterError):
+        check_parameters("05_fine_tune_bert", {"learning_rate": 0.5})

@@ -45,6 +45,9 @@ class Parameter:
         low, high: inclusive bounds for numbers (None: unbounded).
         choices: the allowed strings (None: any non-empty string).
         log_scale: numbers spanning decades (learning rates): widgets use a log slider.
+        advised: ``(low, high)``, the range known to work; a value inside the
+            allowed range but outside this one is accepted with a printed
+            warning (``advice``), not refused.
     """
 
     name: str
@@ -54,6 +57,15 @@ class Parameter:
     high: float | None = None
     choices: tuple[str, ...] | None = None
     log_scale: bool = False
+    advised: tuple[float, float] | None = None
+
+    def advice(self, value: Value) -> str | None:
+        """A one-line warning when a number lies outside ``advised``, else None."""
+        if self.advised is None or isinstance(value, (bool, str)) or self.advised[0] <= value <= self.advised[1]:
+            return None
+        low, high = self.advised
+        return (f"warning: {self.name}={value:g} is outside {low:g} to {high:g}, the range that works for "
+                f"this: {self.why}")
 
     @property
     def kind(self) -> type:
@@ -156,7 +168,16 @@ def check_parameters(
         ParameterError: a value of the wrong type or out of range, or an
             unknown notebook name.
     """
-    return {p.name: coerce(p, namespace.get(p.name, p.default)) for p in _spec(spec)}
+    return _advised({p.name: coerce(p, namespace.get(p.name, p.default)) for p in _spec(spec)}, _spec(spec))
+
+
+def _advised(values: dict[str, Value], spec: Sequence[Parameter]) -> dict[str, Value]:
+    """Print each parameter's ``advice`` for its value (a warning, not a refusal); return ``values``."""
+    for parameter in spec:
+        warning = parameter.advice(values[parameter.name]) if parameter.name in values else None
+        if warning:
+            print(warning)
+    return values
 
 
 def check_overrides(spec: str | Sequence[Parameter], overrides: Mapping[str, Any]) -> dict[str, Value]:
@@ -173,7 +194,7 @@ def check_overrides(spec: str | Sequence[Parameter], overrides: Mapping[str, Any
             raise ParameterError(
                 f"unknown parameter {name!r}: this notebook takes " + ", ".join(parameters)
             )
-    return {name: coerce(parameters[name], value) for name, value in overrides.items()}
+    return _advised({name: coerce(parameters[name], value) for name, value in overrides.items()}, _spec(spec))
 
 
 def _spec(spec: str | Sequence[Parameter]) -> Sequence[Parameter]:
@@ -231,9 +252,9 @@ def _validation_fraction(why: str) -> Parameter:
 _MODEL = Parameter("model", "auto", "'auto' picks the offline MiniLM on a CPU and bert-base-uncased on "
                    "a GPU; also 'minilm', a local Hugging Face directory, or a hub id (needs network)")
 _FINE_TUNE_LEARNING_RATE = Parameter(
-    "learning_rate", 1e-4, "small models like MiniLM tolerate a larger peak rate than BERT-base's "
-    "2e-5 to 5e-5 (Devlin et al. 2019); 2e-4 scored 2 points lower here",
-    low=1e-7, high=1e-2, log_scale=True)
+    "learning_rate", 1e-4, "the peak rate after warm-up; BERT-family models fine-tune at 2e-5 to 5e-5 "
+    "(Devlin et al. 2019), small ones like MiniLM up to about 1e-4; far above it they collapse to one class",
+    low=1e-7, high=1e-2, log_scale=True, advised=(2e-5, 1e-4))
 _FINE_TUNED_MODEL_DIR = "saved_models/05_fine_tuned"
 
 FINE_TUNE_PARAMETERS = (

@@ -190,7 +190,13 @@ _STEP_SIGNATURE = [FEATURES_SIGNATURE, tf.TensorSpec([None], tf.int32)]  # featu
 
 
 def _gradient_step(model: tf.keras.Model, optimizer):
-    """``step(features, labels, risk)``: θ ← θ − η·Adam(∇L) − ηλθ with L = ``risk(labels, logits)``; returns L."""
+    """``step(features, labels, risk)``: θ ← θ − η·Adam(∇L) − ηλθ with L = ``risk(labels, logits)``.
+
+    Returns L, or NaN when a gradient is not finite (then the step is still
+    applied, and ``fine_tune`` stops right there and says so). Under float16
+    loss scaling an overflowing gradient is expected: the optimizer skips that
+    step and lowers the scale, so only the loss is watched.
+    """
     scaled = isinstance(optimizer, tf.keras.mixed_precision.LossScaleOptimizer)
 
     def step(features, labels, risk):
@@ -203,9 +209,15 @@ def _gradient_step(model: tf.keras.Model, optimizer):
         if scaled:
             gradients = optimizer.get_unscaled_gradients(gradients)
         optimizer.apply_gradients(zip(gradients, model.trainable_variables))  # θ ← θ − η·Adam(∇L) − ηλθ
-        return loss
+        return loss if scaled else tf.where(_all_finite(gradients), loss, float("nan"))
 
     return step
+
+
+def _all_finite(gradients) -> tf.Tensor:
+    """Whether every gradient value is finite (a sparse gradient's values only)."""
+    values = [g.values if isinstance(g, tf.IndexedSlices) else g for g in gradients if g is not None]
+    return tf.reduce_all([tf.reduce_all(tf.math.is_finite(v)) for v in values])
 
 
 def _mirrored_train_step(strategy, gradient_step):
@@ -287,9 +299,16 @@ def fine_tune(model: tf.keras.Model, tokenizer, optimizer, schedule, train: Enco
             (``batches.training_order``): larger pools pad less, smaller ones
             keep batches more random (``benchmarks/results/batch_order_accuracy.md``).
 
+    Watching for failure: the first non-finite loss or gradient stops
+    training with ``TrainingDivergedError`` naming the step; after each epoch
+    past warm-up, a model that predicts one class for (almost) every
+    validation example, or whose validation loss sits at ln K (chance), gets
+    a printed warning, kept in ``history.warnings``.
+
     Raises:
         ValueError: an unknown ``monitor``; ``epochs``, ``batch_size``,
             ``patience`` or ``length_pool_batches`` < 1.
+        TrainingDivergedError: a loss or gradient that is not finite.
 
     Returns:
         An ``early_stopping.History``; the model holds the best epoch's weights.
@@ -309,6 +328,7 @@ def fine_tune(model: tf.keras.Model, tokenizer, optimizer, schedule, train: Enco
         for indices in bar:
             features, labels = pad_batch(tokenizer, train, indices, pad_to_multiple_of)
             loss = float(train_step(features, labels))
+            _stop_if_not_finite(loss, len(history.step_loss) + 1, epoch)
             if on_step is not None:
                 on_step(features, loss)
             history.step_loss.append(loss)
@@ -319,6 +339,7 @@ def fine_tune(model: tf.keras.Model, tokenizer, optimizer, schedule, train: Enco
         if progress:
             print(f"epoch {epoch}: train loss {history.train_loss[-1]:.4f}, "
                   f"validation loss {result.loss:.4f}, validation accuracy {result.accuracy:.4f}")
+        _warn_if_collapsed(result, validation.labels, history, epoch)
         if stopping.update(epoch, result.accuracy if monitor == "accuracy" else result.loss):
             best_weights, history.best_epoch = model.get_weights(), epoch
         if stopping.should_stop and epoch < epochs:
@@ -327,3 +348,57 @@ def fine_tune(model: tf.keras.Model, tokenizer, optimizer, schedule, train: Enco
     model.set_weights(best_weights)
     history.seconds = time.perf_counter() - started
     return history
+
+
+class TrainingDivergedError(RuntimeError):
+    """A loss or gradient became NaN or infinite; IPython shows the one-line message, which names the fix."""
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"TrainingDivergedError: {self}"]
+
+
+LEARNING_RATE_ADVICE = ("BERT-family models fine-tune at peak learning rates of 2e-5 to 1e-4 "
+                        "(Devlin et al. 2019; up to 1e-4 for small models like MiniLM), with warm-up")
+
+
+def _stop_if_not_finite(loss: float, step: int, epoch: int) -> None:
+    """Raise ``TrainingDivergedError`` for a NaN or infinite loss at ``step`` (1-based, over all epochs)."""
+    if not math.isfinite(loss):
+        raise TrainingDivergedError(
+            f"step {step} (epoch {epoch}): the loss or a gradient is {loss}, so training stopped. Usual causes: "
+            f"a learning rate far too high ({LEARNING_RATE_ADVICE}); a NaN or infinity already in the weights "
+            "or the inputs; float16 without loss scaling")
+
+
+def collapse_warning(predictions: np.ndarray, labels: np.ndarray, loss: float, num_labels: int) -> str | None:
+    """A one-line warning when a classifier has collapsed, else None (notebook 05, common mistakes).
+
+    Collapsed: it predicts one class for at least 95% of the examples while
+    that class is not so common in the labels (by 5 points or more), or its
+    mean loss is within 0.01 nats of ln K, the loss of predicting 1/K for
+    every class (chance). Both are what a too-high learning rate does.
+
+    Args:
+        predictions, labels: (n,) int class ids; loss: mean cross-entropy in nats.
+    """
+    counts = np.bincount(predictions, minlength=num_labels)
+    top, share = int(counts.argmax()), counts.max() / len(predictions)
+    label_share = float(np.mean(labels == top))
+    if share >= 0.95 and share >= label_share + 0.05:
+        return (f"the model predicts class {top} for {share:.0%} of the validation examples (it is "
+                f"{label_share:.0%} of their labels): it has collapsed to one class. {LEARNING_RATE_ADVICE}")
+    if abs(loss - math.log(num_labels)) < 0.01:
+        return (f"the validation loss {loss:.4f} sits at ln {num_labels} = {math.log(num_labels):.4f}, the loss "
+                f"of a uniform guess: the model has learned nothing. {LEARNING_RATE_ADVICE}")
+    return None
+
+
+def _warn_if_collapsed(result, labels: np.ndarray, history: History, epoch: int) -> None:
+    """Print and keep ``collapse_warning``'s line, once warm-up is over (before it, chance is normal)."""
+    rates = history.step_learning_rate
+    if int(np.argmax(rates)) == len(rates) - 1:  # the learning rate is still rising: warm-up
+        return
+    warning = collapse_warning(result.predictions, labels, result.loss, result.probabilities.shape[1])
+    if warning:
+        history.warnings.append(f"epoch {epoch}: {warning}")
+        print(f"warning, epoch {epoch}: {warning}")
