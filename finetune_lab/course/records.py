@@ -38,7 +38,7 @@ import time
 from pathlib import Path
 from typing import Any, Mapping
 
-from finetune_lab import REPO_ROOT
+from finetune_lab import REPO_ROOT, atomic
 
 
 SCHEMA_VERSION = 1
@@ -151,7 +151,7 @@ def write_record(notebook: str, params: Mapping[str, Any], metrics: Mapping[str,
     folder = run_dir()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{notebook}.json"
-    path.write_text(json.dumps(record, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+    atomic.write_text(path, json.dumps(record, indent=2, allow_nan=False) + "\n")
     return path
 
 

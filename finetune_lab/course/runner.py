@@ -35,6 +35,7 @@ import argparse
 import contextlib
 import csv
 import datetime
+import io
 import os
 import re
 import sys
@@ -47,7 +48,7 @@ from typing import Any, Iterator, Mapping, Sequence
 import yaml
 
 from finetune_lab.course import params as parameter_contract
-from finetune_lab import REPO_ROOT
+from finetune_lab import REPO_ROOT, atomic
 from finetune_lab.course.plan import NOTEBOOKS_DIR, find_notebooks
 from finetune_lab.course.records import RUN_DIR_VARIABLE, read_record
 
@@ -312,14 +313,15 @@ def write_summary(results: Sequence[Result], run_dir: Path) -> str:
         The Markdown summary.
     """
     markdown = summary_markdown(results, f"Run {Path(run_dir).name}")
-    (Path(run_dir) / "summary.md").write_text(markdown, encoding="utf-8")
+    atomic.write_text(Path(run_dir) / "summary.md", markdown)
     metric_names = _metric_names(results)
-    with open(Path(run_dir) / "summary.csv", "w", newline="", encoding="utf-8") as file:
-        writer = csv.writer(file)
-        writer.writerow(["notebook", "status", "seconds", "error", *metric_names])
-        for r in results:
-            writer.writerow([r.notebook, r.status, f"{r.seconds:.1f}", r.error,
-                             *(_format(r.metrics.get(name)) for name in metric_names)])
+    table = io.StringIO(newline="")
+    writer = csv.writer(table)
+    writer.writerow(["notebook", "status", "seconds", "error", *metric_names])
+    for r in results:
+        writer.writerow([r.notebook, r.status, f"{r.seconds:.1f}", r.error,
+                         *(_format(r.metrics.get(name)) for name in metric_names)])
+    atomic.write_text(Path(run_dir) / "summary.csv", table.getvalue())
     return markdown
 
 

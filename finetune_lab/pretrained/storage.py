@@ -25,12 +25,13 @@ from __future__ import annotations
 import contextlib
 import logging
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import numpy as np
 import tensorflow as tf
 from transformers import AutoTokenizer
 
+from finetune_lab import atomic
 from finetune_lab.pretrained.batches import FEATURES_SIGNATURE
 from finetune_lab.pretrained.models import ModelNotFoundError, load_classifier
 
@@ -39,17 +40,27 @@ TOKENIZER_SUBDIR = "tokenizer"
 _IDS = FEATURES_SIGNATURE["input_ids"]  # (batch, seq_len), both free
 
 
-def save(model: tf.keras.Model, tokenizer, directory: str | Path) -> Path:
+RECREATE = "re-run the notebook that saved it (notebook 05 for saved_models/05_fine_tuned)"
+
+
+def save(model: tf.keras.Model, tokenizer, directory: str | Path, about: Mapping[str, Any] | None = None) -> Path:
     """Save the fine-tuned model (``tf_model.h5`` + ``config.json``) and its tokenizer (notebook 05).
 
+    The folder is replaced atomically (``atomic.replace_folder``): a crash at
+    any moment leaves the old model or the new one. Its ``manifest.json``
+    lists every file's checksum and ``about``.
+
+    Args:
+        about: what made the model, e.g. ``{"notebook": ..., "parameters": ..., "dev_accuracy": ...}``.
+
     Returns:
-        The directory, created if needed. ``load(directory)`` reads it back.
+        The directory. ``load(directory)`` reads it back.
     """
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(directory)
-    tokenizer.save_pretrained(directory)
-    return directory
+    def write(folder: Path) -> None:
+        model.save_pretrained(folder)
+        tokenizer.save_pretrained(folder)
+
+    return atomic.replace_folder(directory, write, about)
 
 
 def load(directory: str | Path):
@@ -59,7 +70,9 @@ def load(directory: str | Path):
         ModelNotFoundError: the directory does not hold a saved model, or
             holds a pretrained encoder without a trained classification head
             (its predictions would be noise).
+        atomic.DamagedFolderError: a file its manifest lists is missing or damaged.
     """
+    atomic.check_folder(directory, RECREATE)
     model, tokenizer, info = load_classifier(str(directory))
     if info.new_weights:
         raise ModelNotFoundError(
@@ -74,7 +87,7 @@ def export_saved_model(model: tf.keras.Model, directory: str | Path, tokenizer=N
 
     Args:
         model: a transformers TF sequence classifier (its call returns ``.logits``).
-        directory: the export folder; its SavedModel files are overwritten.
+        directory: the export folder, replaced atomically (``atomic.replace_folder``).
         tokenizer: saved to ``<directory>/tokenizer`` for clients, if given.
 
     Returns:
@@ -94,11 +107,13 @@ def export_saved_model(model: tf.keras.Model, directory: str | Path, tokenizer=N
     module = tf.Module()
     module.model_weights = list(model.weights)
     module.serve = serve
-    with _info_logs_muted():
-        tf.saved_model.save(module, str(directory), signatures={SIGNATURE: serve})
-    if tokenizer is not None:
-        tokenizer.save_pretrained(directory / TOKENIZER_SUBDIR)
-    return directory
+    def write(folder: Path) -> None:
+        with _info_logs_muted():
+            tf.saved_model.save(module, str(folder), signatures={SIGNATURE: serve})
+        if tokenizer is not None:
+            tokenizer.save_pretrained(folder / TOKENIZER_SUBDIR)
+
+    return atomic.replace_folder(directory, write, {"format": "SavedModel", "signature": SIGNATURE})
 
 
 @contextlib.contextmanager
@@ -126,6 +141,7 @@ def load_saved_model(directory: str | Path) -> tuple[Callable[[dict], np.ndarray
         OSError: ``directory`` holds no SavedModel (TensorFlow's message).
     """
     directory = Path(directory)
+    atomic.check_folder(directory, "re-run notebook 06, which exports saved_models/06_serving")
     signature = tf.saved_model.load(str(directory)).signatures[SIGNATURE]
 
     def serve(features: dict) -> np.ndarray:
