@@ -4,7 +4,7 @@ The notebook teaches; the package stores. Three clusters, one folder each,
 plus what all of them share:
 
 - ``from_scratch/``  the math of notebooks 01-03, in NumPy: ``losses``
-  (binary cross-entropy and its gradient), ``gradient_step`` (the update
+  (binary and softmax cross-entropy and their gradients), ``gradient_step`` (the update
   rule), ``logistic_regression`` (the training loop written out);
 - ``pretrained/``    the pretrained-model code of notebooks 04-06, in
   TensorFlow: ``models``, ``batches``, ``fine_tune`` (the loop), ``recipe``
@@ -14,8 +14,9 @@ plus what all of them share:
   parameters and their defaults), ``widgets``, ``records``, ``environment``
   (the check of notebook 00), ``exercises``, ``plan`` (what each notebook
   teaches) and ``runner`` (``python -m finetune_lab.course``);
-- shared, at the top: ``data`` (SST-2 and your own files), ``metrics``
-  (scikit-learn's classification metrics, named), ``calibration`` (ECE,
+- shared, at the top: ``data`` (SST-2, the Financial PhraseBank and your
+  own files, any number of classes), ``metrics`` (scikit-learn's
+  classification metrics, named, binary and K-class), ``calibration`` (ECE,
   bootstrap intervals), ``early_stopping`` (the one rule and the training
   history every loop records).
 

@@ -66,10 +66,12 @@ def reliability_bins(probabilities, labels, num_bins: int = 15) -> ReliabilityBi
     """Bin the predictions by confidence (notebook 06; Guo et al. 2017, section 2).
 
     Args:
-        probabilities: (n, num_classes) class probabilities (softmax outputs).
-        labels: (n,) integer true classes.
-        num_bins: M equal-width bins over [0, 1]; Guo et al. use 15. With two
-            classes the confidence is at least 0.5, so bins below 0.5 stay empty.
+        probabilities: (n, num_classes) class probabilities (softmax outputs),
+            any number of classes K >= 2.
+        labels: (n,) integer true class ids in 0 .. K-1.
+        num_bins: M equal-width bins over [0, 1]; Guo et al. use 15. With K
+            classes the confidence (top-label probability) is at least 1/K, so
+            bins below 1/K stay empty: below 0.5 for two classes.
 
     Returns:
         A ``ReliabilityBins``. Its non-empty bins equal scikit-learn's

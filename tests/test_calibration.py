@@ -46,6 +46,42 @@ def test_bins_match_scikit_learn_calibration_curve(num_bins):
     assert calibration.expected_calibration_error(probabilities, labels, num_bins) == pytest.approx(ece)
 
 
+def three_class_predictions(num_examples: int = 3000, seed: int = 5):
+    """Random softmax outputs over 3 classes and labels that agree with the argmax more often than not."""
+    rng = np.random.default_rng(seed)
+    logits = rng.normal(0, 2, size=(num_examples, 3))
+    probabilities = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    labels = np.where(rng.uniform(size=num_examples) < 0.7, probabilities.argmax(axis=1),
+                      rng.integers(0, 3, size=num_examples))
+    return probabilities, labels
+
+
+@pytest.mark.parametrize("num_bins", [5, 15])
+def test_three_class_bins_use_the_top_label_and_match_scikit_learn(num_bins):
+    probabilities, labels = three_class_predictions()
+    bins = calibration.reliability_bins(probabilities, labels, num_bins)
+    confidence = probabilities.max(axis=1)                       # top-label probability, >= 1/3
+    correct = probabilities.argmax(axis=1) == labels
+    accuracy, mean_confidence = calibration_curve(correct, confidence, n_bins=num_bins)
+    filled = bins.count > 0
+    np.testing.assert_allclose(bins.accuracy[filled], accuracy)
+    np.testing.assert_allclose(bins.confidence[filled], mean_confidence)
+    assert bins.count.sum() == len(labels)
+    assert bins.count[bins.edges[1:] <= 1 / 3].sum() == 0        # no confidence below 1/K
+    ece = np.sum(bins.count[filled] / len(labels) * np.abs(accuracy - mean_confidence))
+    assert calibration.expected_calibration_error(probabilities, labels, num_bins) == pytest.approx(ece)
+
+
+def test_three_class_ece_by_hand():
+    # 10 predictions at confidence 0.6 of which 6 are right (calibrated), and
+    # 10 at confidence 0.9 of which 5 are right (a gap of 0.4): ECE = 10/20 * 0.4 = 0.2.
+    probabilities = np.array([[0.6, 0.3, 0.1]] * 10 + [[0.05, 0.05, 0.9]] * 10)
+    labels = np.array([0] * 6 + [1] * 4 + [2] * 5 + [0] * 5)
+    assert calibration.expected_calibration_error(probabilities, labels, num_bins=10) == pytest.approx(0.2)
+    bins = calibration.reliability_bins(probabilities, labels, num_bins=10)
+    assert bins.count.tolist() == [0, 0, 0, 0, 0, 10, 0, 0, 10, 0]   # 0.6 in (0.5, 0.6], 0.9 in (0.8, 0.9]
+
+
 def test_a_confidence_on_a_bin_edge_goes_to_the_lower_bin():
     bins = calibration.reliability_bins(np.array([[0.4, 0.6]]), np.array([1]), num_bins=5)
     np.testing.assert_array_equal(bins.count, [0, 0, 1, 0, 0])  # 0.6 is in (0.4, 0.6]

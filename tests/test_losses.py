@@ -1,6 +1,7 @@
-"""Our binary cross-entropy, sigmoid and gradients against exact values and oracles.
+"""Our binary and softmax cross-entropy, sigmoid, softmax and gradients against exact values and oracles.
 
-Oracles: tf-keras' binary cross-entropy, ``tf.nn.sigmoid_cross_entropy_with_logits``,
+Oracles: tf-keras' binary and sparse categorical cross-entropy,
+``tf.nn.sigmoid_cross_entropy_with_logits``, ``tf.nn.softmax``,
 ``tf.GradientTape`` and central finite differences, all in float64.
 """
 
@@ -17,6 +18,9 @@ from finetune_lab.from_scratch.losses import (
     binary_cross_entropy_with_logits,
     binary_cross_entropy_with_logits_gradient,
     sigmoid,
+    softmax,
+    softmax_cross_entropy_with_logits,
+    softmax_cross_entropy_with_logits_gradient,
 )
 
 RNG = np.random.default_rng(0)
@@ -26,12 +30,12 @@ PROBABILITIES = np.linspace(1e-3, 1 - 1e-3, 201)
 
 
 def central_difference(function, x: np.ndarray, step: float = 1e-6) -> np.ndarray:
-    """d function / d x_i by (f(x + h e_i) - f(x - h e_i)) / 2h, one coordinate at a time."""
+    """d function / d x_i by (f(x + h e_i) - f(x - h e_i)) / 2h, one coordinate at a time, any shape."""
     gradient = np.zeros_like(x)
     for i in range(x.size):
         shift = np.zeros_like(x)
-        shift[i] = step
-        gradient[i] = (function(x + shift) - function(x - shift)) / (2 * step)
+        shift.flat[i] = step
+        gradient.flat[i] = (function(x + shift) - function(x - shift)) / (2 * step)
     return gradient
 
 
@@ -193,3 +197,103 @@ def test_mean_reduction_is_the_mean_of_per_example_losses():
     per_example = binary_cross_entropy_with_logits(LOGITS, LABELS, reduction="none")
     assert per_example.shape == LOGITS.shape
     assert binary_cross_entropy_with_logits(LOGITS, LABELS) == pytest.approx(per_example.mean(), rel=1e-15)
+
+
+
+# ---------------------------------------------------------------- K classes: softmax cross-entropy
+
+K_LOGITS = RNG.normal(0, 4, size=(50, 3))                     # (N, K) = (50, 3)
+K_LABELS = RNG.integers(0, 3, size=50)                          # (N,) class ids
+
+
+def keras_sparse_cce(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    return tf.keras.losses.sparse_categorical_crossentropy(
+        tf.constant(labels), tf.constant(logits, dtype=tf.float64), from_logits=True).numpy()
+
+
+def test_softmax_of_equal_logits_is_uniform_and_costs_log_k():
+    for num_classes in (2, 3, 7):
+        logits = np.zeros((4, num_classes))
+        np.testing.assert_allclose(softmax(logits), 1 / num_classes, rtol=1e-15)
+        assert softmax_cross_entropy_with_logits(logits, [0, 1, 1, 0]) == pytest.approx(np.log(num_classes), rel=1e-15)
+
+
+def test_logit_1000_on_a_wrong_class_costs_exactly_1000():
+    logits = np.array([[0.0, 1000.0, 0.0], [-1000.0, 0.0, 0.0]])
+    losses = softmax_cross_entropy_with_logits(logits, [0, 0], reduction="none")
+    np.testing.assert_allclose(losses, [1000.0, 1000.0 + np.log(2)], rtol=1e-15)
+
+
+def test_softmax_agrees_with_tf_and_never_overflows():
+    logits = np.array([[-1000.0, 0.0, 1000.0], [745.0, 744.0, -745.0], [0.1, -0.2, 0.3]])
+    with np.errstate(over="raise", invalid="raise"):
+        ours = softmax(logits)
+    np.testing.assert_allclose(ours, tf.nn.softmax(logits).numpy(), rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(ours.sum(axis=1), 1.0, rtol=1e-15)
+
+
+def test_softmax_cross_entropy_agrees_with_tf_keras_sparse_categorical_crossentropy():
+    ours = softmax_cross_entropy_with_logits(K_LOGITS, K_LABELS, reduction="none")
+    np.testing.assert_allclose(ours, keras_sparse_cce(K_LOGITS, K_LABELS), rtol=0, atol=1e-6)
+    assert softmax_cross_entropy_with_logits(K_LOGITS, K_LABELS) == pytest.approx(ours.mean(), rel=1e-15)
+
+
+def test_softmax_cross_entropy_agrees_with_tf_on_extreme_logits():
+    logits = np.array([[-1000.0, 0.0, 1000.0], [1000.0, 1000.0, -1000.0], [50.0, -50.0, 0.0]])
+    labels = np.array([0, 1, 2])
+    expected = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits).numpy()
+    ours = softmax_cross_entropy_with_logits(logits, labels, reduction="none")
+    np.testing.assert_allclose(ours, expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(ours, [2000.0, np.log(2), 50.0], rtol=1e-12)
+
+
+def test_with_two_classes_it_is_binary_cross_entropy_of_the_logit_difference():
+    logits = RNG.normal(0, 5, size=(200, 2))
+    labels = RNG.integers(0, 2, size=200)
+    difference = logits[:, 1] - logits[:, 0]                  # the binary logit z_1 - z_0
+    np.testing.assert_allclose(softmax_cross_entropy_with_logits(logits, labels, reduction="none"),
+                               binary_cross_entropy_with_logits(difference, labels, reduction="none"),
+                               rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(softmax(logits)[:, 1], sigmoid(difference), rtol=1e-12, atol=1e-300)
+    binary_gradient = binary_cross_entropy_with_logits_gradient(difference, labels)
+    np.testing.assert_allclose(softmax_cross_entropy_with_logits_gradient(logits, labels),
+                               np.stack([-binary_gradient, binary_gradient], axis=1), rtol=1e-12, atol=1e-15)
+
+
+def test_softmax_gradient_is_probabilities_minus_one_hot_over_n():
+    gradient = softmax_cross_entropy_with_logits_gradient(np.zeros((2, 4)), [3, 0])
+    np.testing.assert_allclose(gradient, [[0.125, 0.125, 0.125, -0.375], [-0.375, 0.125, 0.125, 0.125]],
+                               atol=1e-15)
+    np.testing.assert_allclose(softmax_cross_entropy_with_logits_gradient(K_LOGITS, K_LABELS).sum(axis=1), 0,
+                               atol=1e-15)
+
+
+def test_softmax_gradient_matches_gradient_tape():
+    expected = tape_gradient(lambda z: tf.reduce_mean(tf.keras.losses.sparse_categorical_crossentropy(
+        K_LABELS, z, from_logits=True)), K_LOGITS)
+    np.testing.assert_allclose(softmax_cross_entropy_with_logits_gradient(K_LOGITS, K_LABELS), expected,
+                               rtol=0, atol=1e-6)
+
+
+def test_softmax_gradient_matches_central_differences():
+    logits, labels = RNG.normal(0, 3, size=(6, 4)), RNG.integers(0, 4, size=6)
+    expected = central_difference(lambda z: softmax_cross_entropy_with_logits(z, labels), logits)
+    np.testing.assert_allclose(softmax_cross_entropy_with_logits_gradient(logits, labels), expected,
+                               rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("logits, labels, message", [
+    (np.zeros(3), [0, 1, 2], r"shape \(N, K\)"),
+    (np.zeros((3, 1)), [0, 0, 0], "K >= 2"),
+    (np.zeros((3, 2)), [0, 1], "one class id per example"),
+    (np.zeros((3, 2)), np.eye(2)[[0, 1, 1]], "argmax"),
+    (np.zeros((3, 2)), [0, 1, 2], "class ids 0 to 1"),
+    (np.zeros((3, 2)), [0, 0.5, 1], "class ids 0 to 1"),
+    (np.zeros((3, 2)), [0, -1, 1], "class ids 0 to 1"),
+    (np.array([[0.0, np.nan], [0, 0], [0, 0]]), [0, 1, 1], "NaN"),
+])
+def test_bad_softmax_inputs_raise_value_errors_that_say_what_is_wrong(logits, labels, message):
+    with pytest.raises(ValueError, match=message):
+        softmax_cross_entropy_with_logits(logits, labels)
+    with pytest.raises(ValueError, match=message):
+        softmax_cross_entropy_with_logits_gradient(logits, labels)

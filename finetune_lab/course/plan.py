@@ -73,7 +73,8 @@ COURSE_PLAN = (
     PlannedNotebook(
         "02_binary_cross_entropy", "from the Bernoulli likelihood to the loss; the chain rule down to "
         "(ŷ − y)·x; log(0) and overflow versus the stable from-logits form; gradient checks against "
-        "finite differences and `tf.GradientTape`",
+        "finite differences and `tf.GradientTape`; for K classes, softmax cross-entropy, its gradient "
+        "softmax(z) − onehot(y), and with K = 2 the binary loss of z₁ − z₀",
         0, "our loss and gradients match tf-keras and finite differences"),
     PlannedNotebook(
         "03_training_from_scratch", "TF-IDF logistic regression on SST-2 trained with our loss and "

@@ -1,8 +1,9 @@
-"""Binary cross-entropy, the sigmoid, and their gradients, written by hand.
+"""Binary and softmax cross-entropy, the sigmoid and the softmax, and their gradients, by hand.
 
 Introduced in notebook 02 (``02_binary_cross_entropy``); notebook 03 trains a
-logistic regression with them, and notebook 05's classification head uses the
-same loss (there computed by tf-keras, which these functions are tested against).
+logistic regression with the binary loss, and notebook 05's classification head
+uses the softmax loss (there computed by tf-keras, which these functions are
+tested against).
 
 What these functions take and return: array-likes (NumPy arrays, lists,
 Python numbers, or eager TensorFlow tensors, which are converted with
@@ -13,7 +14,10 @@ check it against TensorFlow's automatic differentiation in the tests.
 
 Notation (notebook 02): ``z`` a logit, ``y_hat = sigmoid(z)`` the predicted
 probability of the positive class, ``y`` the label in {0, 1} (soft labels in
-[0, 1] are accepted too), ``N`` the number of examples.
+[0, 1] are accepted too), ``N`` the number of examples. With K classes
+(notebook 02, section 5) each example has a row of K logits ``z_i``, its label
+``y_i`` is a class id in {0, ..., K-1}, and ``softmax(z_i)`` are the K predicted
+class probabilities.
 """
 
 from __future__ import annotations
@@ -188,3 +192,104 @@ def binary_cross_entropy_with_logits_gradient(logits, labels) -> np.ndarray:
     z = _as_float_array(logits, "logits")
     y = _check_labels(labels, z.shape)
     return (sigmoid(z) - y) / z.size
+
+
+# ---------------------------------------------------------------- K classes: softmax cross-entropy
+
+def _check_logits_matrix(logits) -> np.ndarray:
+    """Logits as float64 of shape ``(N, K)`` with K >= 2."""
+    z = _as_float_array(logits, "logits")
+    if z.ndim != 2 or z.shape[1] < 2:
+        raise ValueError(f"logits must have shape (N, K): one row per example, one column per class, "
+                         f"K >= 2; got shape {z.shape}. For a single example use logits[None, :]")
+    return z
+
+
+def _check_class_ids(labels, num_examples: int, num_classes: int) -> np.ndarray:
+    """Labels as int64 class ids of shape ``(N,)``, each in ``0 .. K-1``."""
+    y = _as_float_array(labels, "labels")
+    if y.shape != (num_examples,):
+        raise ValueError(f"labels have shape {y.shape} but the logits have {num_examples} rows: pass one "
+                         "class id per example, shape (N,); for one-hot labels pass labels.argmax(axis=1)")
+    if (y != np.round(y)).any() or (y < 0).any() or (y >= num_classes).any():
+        raise ValueError(f"labels must be class ids 0 to {num_classes - 1} (whole numbers, one column of "
+                         f"logits per class); found values in [{y.min():g}, {y.max():g}]")
+    return y.astype(np.int64)
+
+
+def _log_softmax(z: np.ndarray) -> np.ndarray:
+    """``z - logsumexp(z)`` along the last axis; ``exp`` only ever sees values <= 0."""
+    shifted = z - z.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+def softmax(logits) -> np.ndarray:
+    """Class probabilities ``softmax(z)_k = exp(z_k) / sum_j exp(z_j)``, along the last axis.
+
+    Subtracting the row's largest logit first changes nothing in the ratio
+    but keeps every exponent <= 0, so logits of +-1000 neither overflow nor
+    give ``nan`` (Goodfellow, Bengio and Courville, "Deep Learning", 2016,
+    section 4.1). Introduced in notebook 02, section 5.
+
+    Args:
+        logits: shape ``(N, K)`` (or ``(K,)``, or any shape with the classes
+            on the last axis), any real values.
+
+    Returns:
+        float64 array of the same shape; each row is >= 0 and sums to 1.
+
+    Raises:
+        ValueError: non-numeric, empty, or NaN logits.
+    """
+    return np.exp(_log_softmax(_as_float_array(logits, "logits")))
+
+
+def softmax_cross_entropy_with_logits(logits, labels, reduction: str = "mean"):
+    """Softmax cross-entropy from logits: ``-log softmax(z_i)[y_i] = logsumexp(z_i) - z_i[y_i]``.
+
+    The negative log-likelihood of a categorical model, the K-class version of
+    binary cross-entropy (notebook 02, section 5; Bishop, "Pattern Recognition
+    and Machine Learning", 2006, eq. 4.108). The log-sum-exp is computed after
+    subtracting each row's largest logit, so it is exact for logits of +-1000.
+    Labels are class ids (TensorFlow calls this form "sparse"), as
+    ``tf.keras.losses.sparse_categorical_crossentropy(from_logits=True)``.
+    With K = 2 it equals ``binary_cross_entropy_with_logits(z_1 - z_0, y)``.
+
+    Args:
+        logits: raw model outputs, shape ``(N, K)``, K >= 2, any real values.
+        labels: class ids, shape ``(N,)``, integers in ``0 .. K-1``.
+        reduction: ``"mean"`` (the empirical risk, a float64 scalar, in nats)
+            or ``"none"`` (one loss per example, shape ``(N,)``).
+
+    Raises:
+        ValueError: logits not of shape (N, K) with K >= 2, labels not of
+            shape (N,) or not class ids, empty or NaN input, unknown reduction.
+    """
+    z = _check_logits_matrix(logits)
+    y = _check_class_ids(labels, *z.shape)
+    return _reduce(-_log_softmax(z)[np.arange(len(y)), y], reduction)
+
+
+def softmax_cross_entropy_with_logits_gradient(logits, labels) -> np.ndarray:
+    """Gradient of the *mean* softmax cross-entropy with respect to the logits: ``(softmax(z) - onehot(y)) / N``.
+
+    For one example, ``d/dz_k [logsumexp(z) - z_y] = softmax(z)_k - [k = y]``:
+    "predicted probability minus label" once more, now for every class
+    (notebook 02, section 5). The ``1/N`` comes from the mean. With K = 2 the
+    two columns are ``-g`` and ``+g`` with ``g`` the binary gradient
+    ``(sigmoid(z_1 - z_0) - y) / N``.
+
+    Args:
+        logits: shape ``(N, K)``, K >= 2, any real values.
+        labels: class ids, shape ``(N,)``, in ``0 .. K-1``.
+
+    Returns:
+        float64 array of shape ``(N, K)``; each row sums to 0, entries lie in [-1/N, 1/N].
+
+    Raises:
+        ValueError: as ``softmax_cross_entropy_with_logits``.
+    """
+    z = _check_logits_matrix(logits)
+    y = _check_class_ids(labels, *z.shape)
+    one_hot = np.eye(z.shape[1])[y]                                        # (N, K)
+    return (softmax(z) - one_hot) / len(y)
