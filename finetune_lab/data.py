@@ -967,3 +967,76 @@ def load_labelled_splits(
     else:
         given["train"] = train
     return LabelledSplits(given["train"], given["validation"], given["test"])
+
+
+# ------------------------------------------------------- the course's datasets
+
+COURSE_DATASETS = ("sst2", "financial_phrasebank")
+"""The shipped datasets a notebook's ``dataset`` parameter can name; any other value is a path to your file."""
+
+
+class DatasetSplits(NamedTuple):
+    """The three roles the course gives a dataset's parts (notebooks 05-07).
+
+    ``train``: what the model learns from; the validation split that early
+    stopping watches is carved out of it (``train_validation_split``).
+    ``dev``: held out from training; error analysis and every choice made
+    after training (a threshold, a temperature) are made on it.
+    ``test``: the final figure, touched once at the end.
+    SST-2 has all three; the Financial PhraseBank's shipped split and your own
+    file's seeded split are train / validation / test, whose validation part
+    plays dev here.
+    """
+
+    train: LabelledTexts
+    dev: LabelledTexts
+    test: LabelledTexts
+
+
+def parse_class_names(text: str) -> tuple[str, ...] | None:
+    """The ``class_names`` parameter: ``"auto"`` (names from the data) or names in class-id order, comma-separated."""
+    if text.strip() == "auto":
+        return None
+    return tuple(name.strip() for name in text.split(",") if name.strip()) or None
+
+
+def find_data_file(dataset: str) -> Path:
+    """Your file's path: as given, or relative to the workbook's folder (notebooks run in ``notebooks/``).
+
+    Raises:
+        DataFileNotFoundError: no such file; the message names the shipped datasets too.
+    """
+    path = Path(dataset).expanduser()
+    repository = Path(__file__).resolve().parents[1]
+    for candidate in (path, repository / path):
+        if candidate.is_file():
+            return candidate
+    raise DataFileNotFoundError(
+        f"{dataset}: no such file (looked here and in {repository}). Fix: give the path of a CSV, TSV or "
+        f"JSON Lines file, or one of the shipped datasets: {', '.join(COURSE_DATASETS)}")
+
+
+def load_dataset(dataset: str, text_column: str = "text", label_column: str = "label",
+                 class_names: str = "auto", seed: int = 0) -> DatasetSplits:
+    """A notebook's ``dataset`` parameter as train, dev and test (notebooks 05-07).
+
+    Args:
+        dataset: ``"sst2"``, ``"financial_phrasebank"``, or the path of your
+            CSV, TSV or JSON Lines file (split seeded and stratified 70/15/15
+            by ``load_labelled_splits``).
+        text_column, label_column: your file's column names (the shipped
+            datasets ignore them).
+        class_names: ``"auto"`` or your names in class-id order, e.g.
+            ``"negative,neutral,positive"`` (``parse_class_names``).
+        seed: your file's split; the shipped datasets' splits are fixed.
+
+    Raises:
+        DataFileNotFoundError, DataFileError: see ``find_data_file`` and ``load_labelled_table``.
+    """
+    if dataset == "sst2":
+        return DatasetSplits(*(load_sst2(split) for split in SST2_SPLITS))
+    if dataset == "financial_phrasebank":
+        return DatasetSplits(*(load_financial_phrasebank(split) for split in FINANCIAL_PHRASEBANK_SPLITS))
+    parts = load_labelled_splits(find_data_file(dataset), text_column, label_column,
+                                 class_names=parse_class_names(class_names), seed=seed)
+    return DatasetSplits(parts.train, parts.validation, parts.test)

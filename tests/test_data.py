@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from finetune_lab import data
 from finetune_lab.data import (
     DATA_ENV_VAR,
     FINANCIAL_PHRASEBANK_CLASS_NAMES,
@@ -779,3 +780,27 @@ def test_load_labelled_splits_with_one_file_given_needs_two_per_class(tmp_path):
     test_path = _write(tmp_path, "test.csv", "message,intent\nbill,billing\nscam,fraud\nreturn,refund\n")
     with pytest.raises(DataFileError, match="'fraud' has 1 example, but .* needs at least 2"):
         load_labelled_splits(path, "message", "intent", test_path=test_path)
+
+
+def test_a_notebook_dataset_parameter_gives_train_dev_and_test():
+    sst2 = data.load_dataset("sst2")
+    assert [len(part.texts) for part in sst2] == [67349, 872, 1821] and sst2.dev.class_names == ("negative", "positive")
+    phrasebank = data.load_dataset("financial_phrasebank")
+    assert [len(part.texts) for part in phrasebank] == [1584, 340, 340]
+    assert phrasebank.test.class_names == ("negative", "neutral", "positive")
+
+
+def test_the_example_customer_file_loads_by_path_with_sorted_or_given_names(monkeypatch):
+    monkeypatch.chdir(REPO / "notebooks")                     # as a notebook runs: relative to the workbook
+    splits = data.load_dataset("data/examples/customer_messages.csv")
+    assert splits.train.class_names == ("complaint", "praise", "question")
+    assert sum(len(part.texts) for part in splits) == 60
+    assert all(set(part.labels) == {0, 1, 2} for part in splits)
+    given = data.load_dataset("data/examples/customer_messages.csv", class_names="question, complaint, praise")
+    assert given.test.class_names == ("question", "complaint", "praise")
+    assert data.parse_class_names("auto") is None
+
+
+def test_a_missing_dataset_file_names_the_shipped_datasets():
+    with pytest.raises(data.DataFileNotFoundError, match="no such file.*sst2, financial_phrasebank"):
+        data.load_dataset("data/my_reviews.csv")

@@ -257,7 +257,19 @@ _FINE_TUNE_LEARNING_RATE = Parameter(
     low=1e-7, high=1e-2, log_scale=True, advised=(2e-5, 1e-4))
 _FINE_TUNED_MODEL_DIR = "saved_models/05_fine_tuned"
 
+# Which data a fine-tuning notebook works on (05, 06, 07): the shipped datasets, or your own file.
+_DATASET_PARAMETERS = (
+    Parameter("dataset", "sst2", "'sst2' (movie reviews, 2 classes), 'financial_phrasebank' (financial news, "
+              "3 classes), or the path of your CSV, TSV or JSON Lines file (split 70/15/15, seeded, stratified)"),
+    Parameter("text_column", "text", "your file's column holding the texts (the shipped datasets ignore it)"),
+    Parameter("label_column", "label", "your file's column holding the labels: names or ids 0..K-1, "
+              "any number of classes K >= 2 (the shipped datasets ignore it)"),
+    Parameter("class_names", "auto", "'auto': the names in sorted order (or the dataset's own); or your names "
+              "in class-id order, comma-separated, e.g. 'negative,neutral,positive'"),
+)
+
 FINE_TUNE_PARAMETERS = (
+    *_DATASET_PARAMETERS,
     _MODEL,
     _FINE_TUNE_LEARNING_RATE,
     Parameter("batch_size", 32, "the BERT paper's choice; fits a 2-core CPU and a GPU", low=1, high=1024),
@@ -324,6 +336,7 @@ START_HERE_PARAMETERS = (
 )
 
 EVALUATION_PARAMETERS = (
+    *_DATASET_PARAMETERS,
     Parameter("model_dir", _FINE_TUNED_MODEL_DIR, "where notebook 05 saves its fine-tuned model; "
               "if no model is there, this notebook fine-tunes a small one and saves it there"),
     Parameter("fallback_train_examples", 2000, "used only without a saved model: one short epoch "
