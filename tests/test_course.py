@@ -236,3 +236,15 @@ def test_a_timeout_that_is_not_positive_seconds_is_a_usage_error(timeout, capsys
         runner.main(["run", "--timeout", timeout])
     assert stopped.value.code == 2
     assert "--timeout" in capsys.readouterr().err
+
+
+def test_dash_p_sets_a_parameter_in_every_selected_notebook_that_takes_it(tmp_path):
+    notebooks = [tmp_path / "05_fine_tune_bert.ipynb", tmp_path / "06_evaluation_and_deployment.ipynb",
+                 tmp_path / "01_empirical_risk.ipynb"]
+    profile = {"05_fine_tune_bert": {"epochs": 1}}
+    merged = runner.with_parameters(profile, notebooks, [("dataset", "my.csv"), ("class_names", "a,b,c")])
+    assert merged["05_fine_tune_bert"] == {"epochs": 1, "dataset": "my.csv", "class_names": "a,b,c"}
+    assert merged["06_evaluation_and_deployment"] == {"dataset": "my.csv", "class_names": "a,b,c"}
+    assert "01_empirical_risk" not in merged and profile == {"05_fine_tune_bert": {"epochs": 1}}
+    with pytest.raises(ValueError, match="-p datset: no selected notebook takes it; they take .*dataset"):
+        runner.with_parameters(profile, notebooks, [("datset", "my.csv")])

@@ -333,10 +333,31 @@ def _warn_unused(profile: Mapping[str, Any], notebooks: Sequence[Path], only: Se
             print(f"note: the profile sets parameters for {name}, which is not in the notebooks folder")
 
 
+def with_parameters(profile: Mapping[str, Mapping[str, Any]], notebooks: Sequence[Path],
+                    parameters: Sequence[tuple[str, str]]) -> dict[str, dict[str, Any]]:
+    """The profile with ``-p NAME VALUE`` set in every selected notebook that takes NAME.
+
+    Raises:
+        ValueError: a NAME that no selected notebook takes (with the names they take).
+    """
+    merged = {name: dict(values) for name, values in profile.items()}
+    for name, value in parameters:
+        takers = [path.stem for path in notebooks
+                  if any(p.name == name for p in parameter_contract.NOTEBOOK_PARAMETERS.get(path.stem, ()))]
+        if not takers:
+            known = sorted({p.name for path in notebooks
+                            for p in parameter_contract.NOTEBOOK_PARAMETERS.get(path.stem, ())})
+            raise ValueError(f"-p {name}: no selected notebook takes it; they take {', '.join(known)}")
+        for notebook in takers:
+            merged.setdefault(notebook, {})[name] = value
+    return merged
+
+
 def command_run(args: argparse.Namespace) -> int:
     notebooks = find_notebooks(args.notebooks, args.only)
     profile = load_profile(args.config, args.profile)
     _warn_unused(profile, notebooks, args.only)
+    profile = with_parameters(profile, notebooks, args.parameter)
     run_dir = new_run_folder(args.runs_dir, args.profile)
     count = f"{len(notebooks)} notebook" + ("" if len(notebooks) == 1 else "s")
     print(f"run folder: {_shown(run_dir)} (profile {args.profile}, {count})")
@@ -513,6 +534,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="execute the notebooks into runs/<time>-<profile>/")
     _common_options(run)
+    run.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                     help="set a parameter in every selected notebook that takes it, as papermill's -p "
+                          "(over the profile), e.g. -p dataset data/examples/customer_messages.csv")
     run.add_argument("--only", type=lambda text: [s.strip() for s in text.split(",") if s.strip()],
                      default=[], help="comma-separated name prefixes, e.g. 05 or 03,05")
     run.set_defaults(handler=command_run)
