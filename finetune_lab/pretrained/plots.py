@@ -2,7 +2,7 @@
 
 Each function draws on a new matplotlib figure and returns it; the notebook
 shows it. Nothing here computes a result: the numbers come from
-``early_stopping.History`` and ``evaluate.classification_metrics``.
+``early_stopping.History`` and ``metrics``.
 """
 
 from __future__ import annotations
