@@ -46,7 +46,8 @@ def train_once(order_name: str, seed: int, overrides: dict) -> dict:
     # One pass, nothing chosen: the whole sample trains (validate_on_dev) and dev scores it.
     prepared = recipe.prepare({**overrides, "model": "minilm", "epochs": 1, "seed": seed},
                               validate_on_dev=True, mixed_precision=False)
-    model, tokenizer, train, batch_size = prepared.model, prepared.tokenizer, prepared.train, prepared.params["batch_size"]
+    model, tokenizer, train = prepared.model, prepared.tokenizer, prepared.train
+    batch_size = prepared.params["batch_size"]
     # The loop stays here, written out: recipe.fit's loop always groups batches by length, and this
     # benchmark also needs random batches (group_by_length=False), with nothing else different.
     step = fine_tune.make_train_step(model, prepared.optimizer)

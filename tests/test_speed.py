@@ -215,7 +215,8 @@ def test_every_benchmark_refuses_a_bad_seed_with_one_line(benchmark, seed, capsy
     with pytest.raises(SystemExit) as stopped:
         module.main([*BENCHMARKS[benchmark], "--seed", seed])
     errors = [line for line in capsys.readouterr().err.splitlines() if "error" in line]
-    assert stopped.value.code == 2 and len(errors) == 1 and "error: argument --seed: must be a whole number" in errors[0]
+    assert stopped.value.code == 2 and len(errors) == 1
+    assert "error: argument --seed: must be a whole number" in errors[0]
 
 
 def test_a_given_seed_is_in_the_results_file_name():

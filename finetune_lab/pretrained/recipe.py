@@ -168,7 +168,11 @@ def load_dataset(params: Mapping[str, Value]) -> tuple[list[str], np.ndarray, li
     source (a user's CSV) belongs here, behind a new parameter.
 
     Returns:
-        ``(train_texts, train_labels, dev_texts, dev_labels)``; labels int64 0/1.
+        ``(train_texts, train_labels, dev_texts, dev_labels)``: texts as
+        ``list[str]``, labels int64 0/1 of shape ``(num_examples,)``.
+
+    Raises:
+        DataFileNotFoundError: SST-2 is not where ``data.load_sst2`` looks.
     """
     return (*data.load_sst2("train"), *data.load_sst2("dev"))
 
