@@ -9,4 +9,7 @@ instead of figures in docstrings that no one re-runs).
   ``speed_report`` writes its table, page and plot.
 - ``batch_order_accuracy``: what grouping batches by length costs in dev accuracy, over seeds.
 - ``full_run``: the full-data runs (one SST-2 epoch on a CPU; bert-base on GPUs).
+- ``batch_order_accuracy``: what grouping batches by length costs in dev accuracy, over seeds.
+
+Each builds notebook 05's recipe with ``finetune_lab.pretrained.recipe`` and takes ``--seed``.
 """

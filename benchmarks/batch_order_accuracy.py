@@ -1,14 +1,16 @@
 """Does grouping batches by length cost dev accuracy? Several seeds, the same train step.
 
     python -m benchmarks.batch_order_accuracy      # 3,200 examples, seeds 0-5: about 30 minutes on 2 cores
+    python -m benchmarks.batch_order_accuracy --seed 6   # seeds 6-11, written to batch_order_accuracy_seed-6.md
 
 ``fine_tune_speed`` compares recipes on one seed, and one run's dev accuracy
 moves by about a point with the seed alone. This script isolates the one
 thing about finetune_lab's loop that changes *what* is trained, the order
-of the examples, and repeats it over seeds. Every run uses the same
-compiled train step and optimizer (``fine_tune.make_train_step``,
-``make_optimizer``), the same seeded sample and head initialisation per
-seed, and one pass; only ``batches.training_order`` differs:
+of the examples, and repeats it over seeds. Every run is notebook 05's
+recipe (``recipe.prepare``: the seeded sample, the model and its head, the
+optimizer, notebook 05's defaults) with one pass and the same compiled train
+step (``fine_tune.make_train_step``); only ``batches.training_order``
+differs:
 
 - ``random``: random batches (what the seed's and Hugging Face's recipes do);
 - ``poolK``: length-grouped batches from shuffled pools of K batches
@@ -30,29 +32,34 @@ import sys
 import time
 from datetime import datetime, timezone
 
-from benchmarks.fine_tune_speed import RESULTS_DIR
+from benchmarks.fine_tune_speed import RESULTS_DIR, check_notebook_05_values, seed_argument, seeded_name
 
 
-def train_once(order_name: str, seed: int, examples: int, learning_rate: float) -> dict:
-    """One pass over a seeded sample with one batch order; dev accuracy and padding."""
-    from finetune_lab.pretrained import batches, device, fine_tune, models
-    from finetune_lab import data
+def train_once(order_name: str, seed: int, overrides: dict) -> dict:
+    """One pass over a seeded sample with one batch order; dev accuracy and padding.
 
-    device.set_seed(seed)
-    texts, labels = data.subsample(*data.load_sst2("train"), examples, seed)
-    model, tokenizer, _ = models.load_classifier("minilm")
-    train = batches.encode(tokenizer, texts, labels)
-    dev = batches.encode(tokenizer, *data.load_sst2("dev"))
-    optimizer, _ = fine_tune.make_optimizer(learning_rate, fine_tune.num_train_steps(examples, 32, 1), 0.1, 0.01)
-    step = fine_tune.make_train_step(model, optimizer)
+    Args:
+        overrides: notebook 05's parameters set on the command line (examples, learning rate).
+    """
+    from finetune_lab.pretrained import batches, fine_tune, inference, recipe
+
+    # One pass, nothing chosen: the whole sample trains (validate_on_dev) and dev scores it.
+    prepared = recipe.prepare({**overrides, "model": "minilm", "epochs": 1, "seed": seed},
+                              validate_on_dev=True, mixed_precision=False)
+    model, tokenizer, train = prepared.model, prepared.tokenizer, prepared.train
+    batch_size = prepared.params["batch_size"]
+    # The loop stays here, written out: recipe.fit's loop always groups batches by length, and this
+    # benchmark also needs random batches (group_by_length=False), with nothing else different.
+    step = fine_tune.make_train_step(model, prepared.optimizer)
     grouped = order_name != "random"
-    order = batches.training_order(train.lengths, 32, seed=seed * 1000 + 1, group_by_length=grouped,
+    order = batches.training_order(train.lengths, batch_size, seed=seed * 1000 + 1, group_by_length=grouped,
                                    pool_batches=int(order_name[4:]) if grouped else 1)
     started = time.perf_counter()
     for indices in order:
         step(*batches.pad_batch(tokenizer, train, indices))
     padded = sum(len(indices) * int(train.lengths[indices].max()) for indices in order)
-    return {"order": order_name, "seed": seed, "dev_accuracy": fine_tune.evaluate(model, tokenizer, dev).accuracy,
+    return {"order": order_name, "seed": seed, "parameters": prepared.params,
+            "dev_accuracy": inference.evaluate(model, tokenizer, prepared.dev).accuracy,
             "real_over_padded": float(train.lengths.sum()) / padded, "seconds": time.perf_counter() - started}
 
 
@@ -77,43 +84,56 @@ def summary_lines(runs: list[dict], orders: list[str]) -> list[str]:
     return lines
 
 
-def main(argv=None) -> None:
+def parse_arguments(argv=None) -> tuple[argparse.Namespace, dict]:
+    """The command line, checked: ``(args, notebook 05's parameters it overrides)``; ``args.seeds`` is filled in."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--examples", type=int, default=3200,
+    parser.add_argument("--examples", default=3200,
                         help="SST-2 training examples per seed, one pass (default %(default)s)")
-    parser.add_argument("--seeds", default="0,1,2,3,4,5", help="comma-separated (default %(default)s)")
+    parser.add_argument("--seed", type=seed_argument,
+                        help="the first seed (default 0); run i of --num-seeds uses seed + i. Given, the "
+                             "results' file name says it")
+    parser.add_argument("--num-seeds", type=int, default=6, help="seeds in a row (default %(default)s)")
     parser.add_argument("--orders", default="random,pool50,pool8",
                         help="'random' and/or 'poolK' (length-grouped pools of K batches) (default %(default)s)")
-    parser.add_argument("--learning-rate", type=float, default=1e-4, help="peak learning rate (default %(default)s)")
-    parser.add_argument("--name", default="batch_order_accuracy",
-                        help="output name in benchmarks/results/ (default %(default)s)")
+    parser.add_argument("--learning-rate", help="peak learning rate (default: notebook 05's)")
+    parser.add_argument("--name", help="output name in benchmarks/results/ (default batch_order_accuracy, "
+                                       "batch_order_accuracy_seed-N with --seed N)")
     args = parser.parse_args(argv)
-    orders = args.orders.split(",")
-    for order in orders:
+    args.name = args.name or seeded_name("batch_order_accuracy", args.seed)
+    if args.num_seeds < 1:
+        parser.error(f"argument --num-seeds: must be >= 1, got {args.num_seeds}")
+    args.seeds = list(range(args.seed or 0, (args.seed or 0) + args.num_seeds))
+    for order in args.orders.split(","):
         if order != "random" and not (order.startswith("pool") and order[4:].isdigit() and int(order[4:]) >= 1):
-            raise SystemExit(f"unknown batch order {order!r}: use 'random' or 'poolK' with K >= 1 batches, "
-                             f"e.g. --orders random,pool50,pool8")
-    try:
-        seeds = [int(s) for s in args.seeds.split(",")]
-    except ValueError:
-        raise SystemExit(f"--seeds must be whole numbers separated by commas, e.g. 0,1,2; got {args.seeds!r}")
-    import finetune_lab  # noqa: F401  (before TensorFlow: Keras 2, quiet start-up)
-    from finetune_lab.pretrained import device
+            parser.error(f"argument --orders: unknown batch order {order!r}: use 'random' or 'poolK' with K >= 1 "
+                         f"batches, e.g. --orders random,pool50,pool8")
+    given = {"num_train_examples": args.examples, "learning_rate": args.learning_rate, "seed": args.seeds[-1]}
+    flags = {"num_train_examples": "--examples", "learning_rate": "--learning-rate", "seed": "--seed"}
+    overrides = check_notebook_05_values(parser, {k: v for k, v in given.items() if v is not None}, flags)
+    del overrides["seed"]  # checked for the last seed of the row; each run sets its own
+    return args, overrides
 
-    device.configure_device(mixed_precision=False)
+
+def main(argv=None) -> None:
+    args, overrides = parse_arguments(argv)
+    orders = args.orders.split(",")
+    import finetune_lab  # noqa: F401  (before TensorFlow: Keras 2, quiet start-up)
+
     runs = []
-    for seed in seeds:
+    for seed in args.seeds:
         for order in orders:
-            runs.append(train_once(order, seed, args.examples, args.learning_rate))
+            runs.append(train_once(order, seed, overrides))
             print(json.dumps(runs[-1]), flush=True)
     command = "python -m benchmarks.batch_order_accuracy " + shlex.join(argv if argv is not None else sys.argv[1:])
-    lines = summary_lines(runs, orders)
+    params = runs[0]["parameters"]
     text = (f"# Batch order and dev accuracy\n\nWritten by `{command}` "
             f"({datetime.now(timezone.utc).isoformat(timespec='seconds')}).\n\n"
-            f"MiniLM, {args.examples:,} SST-2 training examples per seed (seeded sample), one pass, batch size "
-            f"32, peak learning rate {args.learning_rate:g}, finetune_lab's compiled step and optimizer for every "
-            f"run; dev accuracy on all 872 SST-2 dev examples. ± is the standard error of the mean paired "
-            f"difference over seeds.\n\n" + "\n".join(lines) + "\n")
+            f"MiniLM, {params['num_train_examples']:,} SST-2 training examples per "
+            f"seed (seeded sample), one pass, batch size {params['batch_size']}, peak learning rate "
+            f"{params['learning_rate']:g}, seeds {args.seeds[0]} to {args.seeds[-1]}, notebook 05's recipe "
+            f"(finetune_lab's compiled step and optimizer) for every run; dev accuracy on all 872 SST-2 dev "
+            f"examples. ± is the standard error of the mean paired difference over seeds.\n\n"
+            + "\n".join(summary_lines(runs, orders)) + "\n")
     RESULTS_DIR.mkdir(exist_ok=True)
     (RESULTS_DIR / f"{args.name}.md").write_text(text)
     (RESULTS_DIR / f"{args.name}.json").write_text(json.dumps(runs, indent=1))

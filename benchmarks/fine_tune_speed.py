@@ -31,11 +31,14 @@ sample:
    cross-entropy from the labels. One difference: ``prepare_tf_dataset``
    drops a last partial batch by default; here every recipe trains on every
    example (the default sample size is a multiple of 32, so nothing differs).
-3. ``finetune_lab``: ``fine_tune.fine_tune`` as notebook 05 calls it:
+3. ``finetune_lab``: notebook 05's recipe (``pretrained.recipe``), one epoch:
    length-grouped batches padded to their longest sentence, one compiled
    ``tf.function`` for every shape, AdamW with the embedding's sparse
    gradient applied through the fused dense kernel
    (``fine_tune.FusedAdamWeightDecay``, the same update), all defaults.
+
+Every recipe starts from what ``recipe.prepare`` builds (the seeded sample,
+the model and its head, the tokens), so they differ only in how they train.
 
 Ablations of finetune_lab's loop run the same way (``--recipes``, see
 ``RECIPES``): transformers' AdamWeightDecay as it comes (sparse path), lazy
@@ -67,7 +70,10 @@ How it is measured
   also given per CPU-second of the worker (tokens per CPU-second against
   matmul FLOPs per CPU-second), which other processes barely change.
 - Dev accuracy: every worker evaluates its model with the same
-  ``fine_tune.evaluate`` on the same SST-2 dev examples.
+  ``inference.evaluate`` on the same SST-2 dev examples.
+- Seeds: ``--seed`` (default 0) seeds the sample, the head, dropout and the
+  batch order of every recipe alike; a run given ``--seed`` writes its
+  files under a name that says it (``fine_tune_speed_seed-1.md``).
 - oneDNN (``--onednn``): TensorFlow uses oneDNN kernels by default only on
   some Intel CPUs. The benchmark sets ``TF_ENABLE_ONEDNN_OPTS`` the same way
   for every recipe (on, by default), and reports the setting.
@@ -86,12 +92,59 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
+from finetune_lab.course.params import NOTEBOOK_PARAMETERS
+
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 REPOSITORY = Path(__file__).resolve().parents[1]
+# Notebook 05's defaults (finetune_lab/course/params.py), the benchmark's unless an option overrides them.
+NOTEBOOK_05_DEFAULTS = {parameter.name: parameter.default for parameter in NOTEBOOK_PARAMETERS["05_fine_tune_bert"]}
+
+
+def seed_argument(text: str) -> int:
+    """argparse type of every benchmark's ``--seed``: a whole number from 0 to 2**31 - 1.
+
+    Raises:
+        argparse.ArgumentTypeError: anything else; argparse prints it as one line.
+    """
+    try:
+        seed = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 0, such as 0 or 1; got {text!r}") from None
+    if not 0 <= seed < 2**31:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 0 to {2**31 - 1}; got {seed}")
+    return seed
+
+
+def check_notebook_05_values(parser: argparse.ArgumentParser, values: dict, flags: dict[str, str]) -> dict:
+    """Command-line values of notebook 05's parameters, checked against its specification before TensorFlow loads.
+
+    Args:
+        values: ``{parameter name: value as given}``.
+        flags: ``{parameter name: the command-line flag that set it}``, for the message.
+
+    Returns:
+        The values, coerced (``"2e-4"`` → 0.0002); a bad one ends the command
+        with argparse's one-line error naming its flag and the allowed range.
+    """
+    from finetune_lab.course.params import ParameterError, check_overrides
+
+    checked = {}
+    for name, value in values.items():
+        try:
+            checked.update(check_overrides("05_fine_tune_bert", {name: value}))
+        except ParameterError as error:
+            parser.error(f"argument {flags[name]}: {error}")
+    return checked
+
+
+def seeded_name(name: str, seed: int | None) -> str:
+    """A results file name that says the seed when one was given (``fine_tune_speed_seed-1``)."""
+    return name if seed is None else f"{name}_seed-{seed}"
+
 
 # name: (what it is, extra environment for its worker)
 RECIPES = {
@@ -121,7 +174,7 @@ class Settings:
         examples: SST-2 training examples (seeded, stratified sample); one pass.
         eval_examples: SST-2 dev examples for accuracy; 0 means all 872.
         batch_size, learning_rate, warmup_ratio, weight_decay, max_seq_len:
-            notebook 05's defaults.
+            notebook 05's defaults (its parameter specification).
         seed: the sample, the head's initialisation, dropout and batch order.
         chunk_steps: steps a worker trains per turn.
         warmup_steps: the first turn's steps, not counted in throughput.
@@ -129,18 +182,25 @@ class Settings:
 
     examples: int = 3200
     eval_examples: int = 0
-    batch_size: int = 32
-    learning_rate: float = 1e-4
-    warmup_ratio: float = 0.1
-    weight_decay: float = 0.01
-    max_seq_len: int = 128
-    seed: int = 0
+    batch_size: int = NOTEBOOK_05_DEFAULTS["batch_size"]
+    learning_rate: float = NOTEBOOK_05_DEFAULTS["learning_rate"]
+    warmup_ratio: float = NOTEBOOK_05_DEFAULTS["warmup_ratio"]
+    weight_decay: float = NOTEBOOK_05_DEFAULTS["weight_decay"]
+    max_seq_len: int = NOTEBOOK_05_DEFAULTS["max_seq_len"]
+    seed: int = NOTEBOOK_05_DEFAULTS["seed"]
     chunk_steps: int = 5
     warmup_steps: int = 2
 
     @property
     def train_steps(self) -> int:
         return math.ceil(self.examples / self.batch_size)
+
+    def recipe_overrides(self) -> dict:
+        """Notebook 05's parameters for ``recipe.prepare``: the offline model, one pass over the sample."""
+        return {"model": "minilm", "epochs": 1, "num_train_examples": self.examples,
+                "batch_size": self.batch_size, "learning_rate": self.learning_rate,
+                "warmup_ratio": self.warmup_ratio, "weight_decay": self.weight_decay,
+                "max_seq_len": self.max_seq_len, "seed": self.seed}
 
 
 # ------------------------------------------------------------------ workers
@@ -311,63 +371,70 @@ def train_hugging_face_recipe(model, tokenizer, texts, labels, settings: Setting
     model.fit(dataset, epochs=1, verbose=0, callbacks=[Timing()])
 
 
-def train_finetune_lab(model, tokenizer, texts, labels, settings: Settings, meter: Meter, dev,
-                       lazy_embedding_updates: bool = False, jit_compile: bool = False,
-                       sparse_adamw: bool = False) -> None:
-    """``fine_tune.fine_tune`` as notebook 05 calls it, one epoch (validation on dev, untimed).
+def train_finetune_lab(prepared, settings: Settings, meter: Meter, sparse_adamw: bool = False) -> None:
+    """``recipe.fit``: notebook 05's loop, one epoch (validation on dev, untimed).
 
     ``sparse_adamw`` swaps in transformers' AdamWeightDecay as it comes (same schedule).
     """
-    from finetune_lab.pretrained import batches, fine_tune
+    from finetune_lab.pretrained import inference, recipe
 
-    optimizer, schedule = fine_tune.make_optimizer(settings.learning_rate, settings.train_steps,
-                                                   settings.warmup_ratio, settings.weight_decay,
-                                                   lazy_embedding_updates=lazy_embedding_updates)
+    on_step = lambda features, loss: meter.step(features["attention_mask"].numpy(), loss)  # noqa: E731
+    prepared = replace(prepared, options=replace(prepared.options, on_step=on_step))
     if sparse_adamw:
-        optimizer = transformers_adamw(settings)
-    train = batches.encode(tokenizer, texts, labels, settings.max_seq_len)
-    fine_tune.fine_tune(model, tokenizer, optimizer, schedule, train, dev, epochs=1,
-                        batch_size=settings.batch_size, seed=settings.seed, progress=False,
-                        jit_compile=jit_compile,
-                        on_step=lambda features, loss: meter.step(features["attention_mask"].numpy(), loss))
+        prepared = replace(prepared, optimizer=transformers_adamw(settings))
+    recipe.fit(prepared)
 
 
-def train(recipe: str, model, tokenizer, texts, labels, settings: Settings, meter: Meter, dev) -> None:
+def train(recipe: str, prepared, settings: Settings, meter: Meter) -> None:
+    """Train ``prepared.model`` on ``prepared.train`` with one recipe."""
+    model, tokenizer, texts, labels = prepared.model, prepared.tokenizer, prepared.train.texts, prepared.train.labels
     if recipe == "seed":
         train_seed_recipe(model, tokenizer, texts, labels, settings, meter)
     elif recipe == "hugging_face":
         train_hugging_face_recipe(model, tokenizer, texts, labels, settings, meter)
     else:
-        train_finetune_lab(model, tokenizer, texts, labels, settings, meter, dev,
-                           lazy_embedding_updates=recipe == "finetune_lab_lazy",
-                           jit_compile=recipe == "finetune_lab_xla", sparse_adamw=recipe == "finetune_lab_sparse")
+        train_finetune_lab(prepared, settings, meter, sparse_adamw=recipe == "finetune_lab_sparse")
+
+
+def prepare(recipe_name: str, settings: Settings):
+    """Notebook 05's recipe up to the first step, the same for every recipe; dev cut to ``eval_examples``."""
+    from finetune_lab import data
+    from finetune_lab.pretrained import batches, inference, recipe
+
+    # One pass, nothing chosen: the whole sample trains and validation is dev (the untimed per-epoch
+    # validation of fine_tune). Only the seed and Hugging Face recipes then train their own way.
+    prepared = recipe.prepare(settings.recipe_overrides(), validate_on_dev=True, mixed_precision=False,
+                              progress=False, lazy_embedding_updates=recipe_name == "finetune_lab_lazy",
+                              jit_compile=recipe_name == "finetune_lab_xla")
+    if not settings.eval_examples:
+        return prepared
+    texts, labels = data.subsample(prepared.dev.texts, prepared.dev.labels, settings.eval_examples, settings.seed)
+    dev = batches.encode(prepared.tokenizer, texts, labels, settings.max_seq_len)
+    return replace(prepared, validation=dev, dev=dev)
 
 
 def worker(recipe: str, settings: Settings) -> None:
     """One recipe in its own process, driven by the parent through stdin/stdout."""
     channel = Channel()
     import finetune_lab  # noqa: F401  (before TensorFlow: Keras 2, quiet start-up)
-    from finetune_lab.pretrained import batches, device, fine_tune, models
-    from finetune_lab import data
+    from finetune_lab.pretrained import device, fine_tune, inference, models
 
-    device.configure_device(mixed_precision=False)
     if os.environ.get("BENCHMARK_INTER_OP_THREADS"):  # an ablation: TensorFlow has not started yet
         import tensorflow as tf
+        device.configure_device(mixed_precision=False)
         tf.config.threading.set_inter_op_parallelism_threads(int(os.environ["BENCHMARK_INTER_OP_THREADS"]))
-    device.set_seed(settings.seed)
-    texts, labels = data.subsample(*data.load_sst2("train"), settings.examples, settings.seed)
-    dev_texts, dev_labels = data.subsample(*data.load_sst2("dev"), settings.eval_examples, settings.seed)
-    model, tokenizer, _ = models.load_classifier("minilm")
-    dev = batches.encode(tokenizer, dev_texts, dev_labels, settings.max_seq_len)
+        tf.constant(0)  # start TensorFlow now, so that configure_device in recipe.prepare keeps these threads
+    prepared = prepare(recipe, settings)
+    model, tokenizer, dev = prepared.model, prepared.tokenizer, prepared.dev
     counts = models.count_parameters(model)
     meter = Meter(channel, settings.train_steps, make_matmul_probe())
     channel.send({"rss_after_load_gib": peak_rss_gib(),
                   "non_embedding_parameters": counts["total"] - counts["embeddings"]})
     meter.wait()
-    train(recipe, model, tokenizer, texts, labels, settings, meter, dev)
+    train(recipe, prepared, settings, meter)
     peak = peak_rss_gib()
     channel.receive()  # the parent asks for the evaluation when every recipe has trained
-    result = fine_tune.evaluate(model, tokenizer, dev)
+    result = inference.evaluate(model, tokenizer, dev)
     channel.send({"peak_rss_gib": peak, "dev_accuracy": result.accuracy, "dev_loss": result.loss,
                   "dev_examples": len(dev)})
 
@@ -529,19 +596,34 @@ def parse_arguments(argv=None) -> argparse.Namespace:
                         help=f"comma-separated, from: {', '.join(RECIPES)} (default %(default)s)")
     parser.add_argument("--batch-size", type=int, default=defaults.batch_size)
     parser.add_argument("--learning-rate", type=float, default=defaults.learning_rate)
-    parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument("--seed", type=seed_argument, default=None,
+                        help=f"seeds the sample, the head, dropout and the batch order (default {defaults.seed}); "
+                             "given, the results' file name says it")
     parser.add_argument("--chunk-steps", type=int, default=defaults.chunk_steps,
                         help="steps each recipe trains per turn (default %(default)s)")
     parser.add_argument("--warmup-steps", type=int, default=defaults.warmup_steps,
                         help="first steps of each recipe, trained but not counted in throughput")
     parser.add_argument("--onednn", choices=("on", "off", "inherit"), default="on",
                         help="TF_ENABLE_ONEDNN_OPTS for every worker (default on; inherit = leave it alone)")
-    parser.add_argument("--name", default="fine_tune_speed",
-                        help="output name in benchmarks/results/ (default %(default)s)")
+    parser.add_argument("--name", help="output name in benchmarks/results/ (default fine_tune_speed, "
+                                       "fine_tune_speed_seed-N with --seed N)")
     parser.add_argument("--note", default="", help="a sentence about the conditions, added to the Markdown")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--settings", help=argparse.SUPPRESS)
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    args.name = args.name or seeded_name("fine_tune_speed", args.seed)
+    args.seed = defaults.seed if args.seed is None else args.seed
+    if not args.worker:
+        check_settings(parser, args)
+    return args
+
+
+def check_settings(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Notebook 05's ranges for the settings that are its parameters: one line, before any worker starts."""
+    check_notebook_05_values(parser, {"num_train_examples": args.examples, "batch_size": args.batch_size,
+                                      "learning_rate": args.learning_rate},
+                             {"num_train_examples": "--examples", "batch_size": "--batch-size",
+                              "learning_rate": "--learning-rate"})
 
 
 def main(argv=None) -> None:

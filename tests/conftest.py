@@ -3,7 +3,7 @@
 import finetune_lab.pretrained  # noqa: F401  (sets TF_USE_LEGACY_KERAS before TensorFlow loads)
 import pytest
 import tensorflow as tf
-from transformers import AutoTokenizer, BertConfig, TFBertForSequenceClassification
+from transformers import AutoTokenizer, BertConfig, TFBertForSequenceClassification, TFBertModel
 
 from finetune_lab.pretrained.models import offline_model_dir
 
@@ -28,3 +28,18 @@ def make_tiny_bert(seed: int = 0) -> tf.keras.Model:
 @pytest.fixture()
 def tiny_bert():
     return make_tiny_bert()
+
+
+@pytest.fixture(scope="session")
+def tiny_bert_checkpoint(tmp_path_factory, tokenizer) -> str:
+    """A folder holding a tiny random BERT encoder (no head) and the offline tokenizer, saved with save_pretrained.
+
+    Pass it as the ``model`` parameter of notebook 05's recipe: it loads like MiniLM's checkpoint, with a
+    new, seeded classification head, and trains in seconds.
+    """
+    folder = tmp_path_factory.mktemp("tiny_bert")
+    encoder = TFBertModel(make_tiny_bert(0).config)
+    encoder(encoder.dummy_inputs, training=False)
+    encoder.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return str(folder)

@@ -10,29 +10,12 @@ import math
 
 import numpy as np
 import pytest
-from transformers import TFBertModel
 
-from conftest import make_tiny_bert
 from finetune_lab import data
 from finetune_lab.course.params import NOTEBOOK_PARAMETERS, ParameterError, check_overrides
 from finetune_lab.pretrained import batches, device, fine_tune, models, recipe
 
 SPEC_DEFAULTS = {p.name: p.default for p in NOTEBOOK_PARAMETERS["05_fine_tune_bert"]}
-
-
-@pytest.fixture(scope="module")
-def tiny_checkpoint(tmp_path_factory, tokenizer):
-    """A 2-layer, hidden-32 random BERT encoder (no head) and the offline tokenizer, saved with save_pretrained.
-
-    Without a head, like MiniLM's checkpoint: loading it adds a new, seeded
-    classification layer, so the test also covers the head's initialisation.
-    """
-    folder = tmp_path_factory.mktemp("tiny_bert")
-    encoder = TFBertModel(make_tiny_bert(0).config)
-    encoder(encoder.dummy_inputs, training=False)
-    encoder.save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    return str(folder)
 
 
 def notebook_05_steps(params):
@@ -60,9 +43,9 @@ def notebook_05_steps(params):
     return encoder, fit_set, val_set, history
 
 
-def test_recipe_run_trains_the_weights_of_notebook_05s_steps(tiny_checkpoint):
+def test_recipe_run_trains_the_weights_of_notebook_05s_steps(tiny_bert_checkpoint):
     # Not the defaults, so that every parameter the loop reads is seen to be passed on.
-    overrides = {"model": tiny_checkpoint, "num_train_examples": 160, "epochs": 2, "batch_size": 16,
+    overrides = {"model": tiny_bert_checkpoint, "num_train_examples": 160, "epochs": 2, "batch_size": 16,
                  "learning_rate": 3e-3, "warmup_ratio": 0.2, "weight_decay": 0.05, "validation_fraction": 0.2,
                  "patience": 1, "max_seq_len": 24, "seed": 3}
     params = recipe.parameters(overrides)
@@ -80,7 +63,7 @@ def test_recipe_run_trains_the_weights_of_notebook_05s_steps(tiny_checkpoint):
     for mine, notebook in zip(ours, theirs):
         np.testing.assert_allclose(mine, notebook, atol=1e-6)
     # The pretrained weights moved: the comparison above is not of two untouched models.
-    checkpoint = models.load_classifier(tiny_checkpoint)[0].bert
+    checkpoint = models.load_classifier(tiny_bert_checkpoint)[0].bert
     for after, before in zip(result.model.bert.weights, checkpoint.weights):
         if "kernel" in after.name or "embeddings" in after.name:
             assert not np.allclose(after.numpy(), before.numpy()), after.name
@@ -89,11 +72,11 @@ def test_recipe_run_trains_the_weights_of_notebook_05s_steps(tiny_checkpoint):
     assert result.dev_evaluation.probabilities.shape == (872, 2)
 
 
-def test_every_parameter_and_option_of_the_loop_reaches_fine_tune(tiny_checkpoint, monkeypatch):
+def test_every_parameter_and_option_of_the_loop_reaches_fine_tune(tiny_bert_checkpoint, monkeypatch):
     """Whether early stopping fires depends on the run; what ``fine_tune`` is given does not."""
     seen = {}
     monkeypatch.setattr(fine_tune, "fine_tune", lambda *args, **kwargs: seen.update(kwargs))
-    params = {"model": tiny_checkpoint, "num_train_examples": 64, "epochs": 3, "batch_size": 8, "patience": 2,
+    params = {"model": tiny_bert_checkpoint, "num_train_examples": 64, "epochs": 3, "batch_size": 8, "patience": 2,
               "seed": 5}
     on_step = print
     prepared = recipe.prepare(params, progress=False, jit_compile=True, length_pool_batches=4, on_step=on_step)
@@ -102,11 +85,11 @@ def test_every_parameter_and_option_of_the_loop_reaches_fine_tune(tiny_checkpoin
                     "jit_compile": True, "on_step": on_step, "length_pool_batches": 4}
 
 
-def test_the_recipes_defaults_are_the_specifications(tiny_checkpoint):
+def test_the_recipes_defaults_are_the_specifications(tiny_bert_checkpoint):
     """Change nothing but the model: every setting is the parameter specification's default."""
-    prepared = recipe.prepare({"model": tiny_checkpoint})
+    prepared = recipe.prepare({"model": tiny_bert_checkpoint})
     spec = SPEC_DEFAULTS
-    assert prepared.params == dict(spec, model=tiny_checkpoint)
+    assert prepared.params == dict(spec, model=tiny_bert_checkpoint)
     assert recipe.parameters() == spec
     num_validation = math.ceil(spec["validation_fraction"] * spec["num_train_examples"])
     assert (len(prepared.train), len(prepared.validation)) == (spec["num_train_examples"] - num_validation,
@@ -156,15 +139,15 @@ def test_validating_on_dev_is_refused_where_it_would_choose_an_epoch():
         recipe.prepare({}, validate_on_test=True)
 
 
-def test_validating_on_dev_trains_on_the_whole_subset(tiny_checkpoint):
-    prepared = recipe.prepare({"model": tiny_checkpoint, "num_train_examples": 64, "epochs": 1},
+def test_validating_on_dev_trains_on_the_whole_subset(tiny_bert_checkpoint):
+    prepared = recipe.prepare({"model": tiny_bert_checkpoint, "num_train_examples": 64, "epochs": 1},
                               validate_on_dev=True, progress=False)
     assert len(prepared.train) == 64 and prepared.validation.texts == prepared.dev.texts
     assert prepared.train.texts == data.subsample(*data.load_sst2("train"), 64, 0)[0]
 
 
-def test_the_recipe_takes_a_users_three_class_file_and_names_its_classes(tiny_checkpoint):
-    result = recipe.run({"model": tiny_checkpoint, "dataset": "data/examples/customer_messages.csv",
+def test_the_recipe_takes_a_users_three_class_file_and_names_its_classes(tiny_bert_checkpoint):
+    result = recipe.run({"model": tiny_bert_checkpoint, "dataset": "data/examples/customer_messages.csv",
                          "epochs": 1, "batch_size": 8, "max_seq_len": 24}, progress=False)
     assert result.class_names == ("complaint", "praise", "question")
     assert result.model.config.id2label == {0: "complaint", 1: "praise", 2: "question"}

@@ -1,10 +1,11 @@
 """The fast-fine-tuning machinery (issue 6): bounded batch shapes, the fused and
 the lazy embedding updates, XLA and MirroredStrategy, each checked against the
-plain computation.
+plain computation; and the benchmarks' command lines and notebook 05's recipe in them.
 
 The speed itself is measured by benchmarks/fine_tune_speed.py, not here.
 """
 
+import importlib
 import json
 import os
 import subprocess
@@ -15,8 +16,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from benchmarks import batch_order_accuracy, fine_tune_speed, full_run
 from conftest import make_tiny_bert
-from finetune_lab.pretrained import batches, fine_tune, inference
+from finetune_lab.pretrained import batches, fine_tune, inference, recipe
 
 # Lengths from 3 to 61 WordPiece tokens, like SST-2 dev sentences.
 SENTENCES = ["bad", "dull", "meh , at best", "one of the year 's best films",
@@ -181,8 +183,9 @@ def _mirrored_versus_one_device() -> dict:
 def mirrored():
     here = Path(__file__).parent
     code = "import json, test_speed; print(json.dumps(test_speed._mirrored_versus_one_device()))"
+    # The repository root too: this module imports benchmarks/, and the child tests this checkout's finetune_lab.
     run = subprocess.run([sys.executable, "-c", code], cwd=here, capture_output=True, text=True, timeout=900,
-                         env=dict(os.environ, PYTHONPATH=str(here)))
+                         env=dict(os.environ, PYTHONPATH=os.pathsep.join([str(here), str(here.parent)])))
     assert run.returncode == 0, run.stderr[-3000:]
     return json.loads(run.stdout.strip().splitlines()[-1])
 
@@ -198,3 +201,63 @@ def test_mixed_precision_under_the_strategy_trains_like_float32(mirrored, precis
     """float16 (with loss scaling) and bfloat16 follow float32 to their rounding (bfloat16: 8 bits)."""
     np.testing.assert_allclose(mirrored[f"mirrored_{precision}"]["losses"], mirrored["mirrored"]["losses"],
                                atol=1e-2 if precision == "float16" else 3e-2)
+
+
+# ------------------------------------------------------------------ the benchmarks
+
+BENCHMARKS = {"full_run": ["--profile", "cpu-epoch"], "fine_tune_speed": [], "batch_order_accuracy": []}
+
+
+@pytest.mark.parametrize("seed", ["-1", "1.5", "one", str(2**31)])
+@pytest.mark.parametrize("benchmark", BENCHMARKS)
+def test_every_benchmark_refuses_a_bad_seed_with_one_line(benchmark, seed, capsys):
+    module = importlib.import_module(f"benchmarks.{benchmark}")
+    with pytest.raises(SystemExit) as stopped:
+        module.main([*BENCHMARKS[benchmark], "--seed", seed])
+    errors = [line for line in capsys.readouterr().err.splitlines() if "error" in line]
+    assert stopped.value.code == 2 and len(errors) == 1
+    assert "error: argument --seed: must be a whole number" in errors[0]
+
+
+def test_a_given_seed_is_in_the_results_file_name():
+    assert fine_tune_speed.parse_arguments([]).name == "fine_tune_speed"
+    args = fine_tune_speed.parse_arguments(["--seed", "2"])
+    assert (args.seed, args.name) == (2, "fine_tune_speed_seed-2")
+    args, _ = batch_order_accuracy.parse_arguments(["--seed", "6"])
+    assert (args.name, args.seeds) == ("batch_order_accuracy_seed-6", [6, 7, 8, 9, 10, 11])
+    assert batch_order_accuracy.parse_arguments([])[0].seeds == [0, 1, 2, 3, 4, 5]  # the committed run's
+    assert full_run.file_name("cpu-epoch", {"learning_rate": 2e-4, "seed": 1}) == \
+        "full_run_cpu-epoch_learning_rate-0.0002_seed-1"
+
+
+def test_full_run_profiles_hold_only_overrides_of_notebook_05s_parameters():
+    """A profile restates no default: each value it holds differs from the specification's."""
+    defaults = recipe.parameters()
+    for name, profile in full_run.PROFILES.items():
+        params = recipe.parameters(profile.overrides)  # an unknown name or a bad value raises
+        assert all(params[key] != defaults[key] for key in profile.overrides), name
+        recipe.Options(**profile.options)  # an unknown option raises
+    assert full_run.PROFILES["gpu-bert-base"].overrides["learning_rate"] == 2e-5  # BERT-base's, not MiniLM's
+
+
+def test_the_speed_benchmarks_settings_default_to_notebook_05s():
+    settings, defaults = fine_tune_speed.Settings(), recipe.parameters()
+    for name in ("batch_size", "learning_rate", "warmup_ratio", "weight_decay", "max_seq_len", "seed"):
+        assert getattr(settings, name) == defaults[name], name
+    assert recipe.parameters(settings.recipe_overrides())["num_train_examples"] == settings.examples
+
+
+def test_a_seeded_full_run_records_its_seed_and_names_its_files_after_it(tiny_bert_checkpoint, tmp_path,
+                                                                         monkeypatch):
+    """A dry run of benchmarks/full_run.py on a tiny model: notebook 05's recipe, one epoch, validated on dev."""
+    monkeypatch.setattr(full_run, "RESULTS_DIR", tmp_path)
+    full_run.main(["--profile", "cpu-epoch", "--model", tiny_bert_checkpoint, "--examples", "64", "--seed", "1"])
+    written = sorted(path.name for path in tmp_path.iterdir())
+    assert len(written) == 2 and all(name.endswith("_num_train_examples-64_seed-1" + suffix)
+                                     for name, suffix in zip(written, (".json", ".md")))
+    result = json.loads((tmp_path / written[0]).read_text())
+    assert result["seed"] == result["parameters"]["seed"] == 1
+    assert result["overrides"] == {"model": tiny_bert_checkpoint, "num_train_examples": 64, "seed": 1}
+    assert result["parameters"]["learning_rate"] == recipe.parameters()["learning_rate"]  # the spec's default
+    assert result["train_examples"] == 64 and result["epochs_run"] == 1 and result["options"]["validate_on_dev"]
+    assert result["val_accuracy"] == [pytest.approx(result["dev_accuracy"])]  # one epoch: validation is dev

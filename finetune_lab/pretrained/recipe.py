@@ -168,6 +168,9 @@ def load_dataset(params: Mapping[str, Value]) -> data.DatasetSplits:
 
     SST-2 by default (67,349 / 872 / 1,821); the Financial PhraseBank, or
     your own file, by ``dataset``, ``text_column``, ``label_column``, ``class_names``.
+
+    Raises:
+        DataFileNotFoundError, DataFileError: see ``data.load_dataset``.
     """
     return data.load_dataset(params["dataset"], params["text_column"], params["label_column"],
                              params["class_names"], params["seed"])
