@@ -1,6 +1,6 @@
 """Does grouping batches by length cost dev accuracy? Several seeds, the same train step.
 
-    python -m benchmarks.batch_order_accuracy      # 3,200 examples, seeds 0-5: about 30 minutes on 2 cores
+    python -m benchmarks.batch_order_accuracy      # 3,200 examples, seeds 0-5 (its duration: README, Benchmarks)
     python -m benchmarks.batch_order_accuracy --seed 6   # seeds 6-11, written to batch_order_accuracy_seed-6.md
 
 ``fine_tune_speed`` compares recipes on one seed, and one run's dev accuracy

@@ -1,6 +1,6 @@
 """Fine-tuning speed: three recipes (and finetune_lab's options) side by side on one machine.
 
-Run it with one command (about 10 to 15 minutes on an idle 2-core CPU):
+Run it with one command (how long it takes: the README's benchmark section and the results file):
 
     make benchmark                   # = python -m benchmarks.fine_tune_speed
     python -m benchmarks.fine_tune_speed --examples 640 --eval-examples 200   # a quick look
@@ -588,8 +588,8 @@ def parse_arguments(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--examples", type=int, default=defaults.examples,
-                        help="SST-2 training examples, one pass (default %(default)s: about 10-15 minutes "
-                             "on an idle 2-core CPU, most of it the seed's recipe)")
+                        help="SST-2 training examples, one pass (default %(default)s; most of the time goes to "
+                             "the seed's recipe)")
     parser.add_argument("--eval-examples", type=int, default=defaults.eval_examples,
                         help="SST-2 dev examples for accuracy; 0 = all 872 (default)")
     parser.add_argument("--recipes", default=",".join(DEFAULT_RECIPES),
