@@ -102,3 +102,10 @@ def test_a_bad_value_shows_the_parameter_error_message():
 def test_unknown_notebook_name_is_a_parameter_error():
     with pytest.raises(ParameterError, match="no parameter specification"):
         parameter_panel("99_nothing", {})
+
+
+def test_a_stored_panel_reads_as_a_sentence_without_a_kernel():
+    panel = parameter_panel("01_empirical_risk", check_parameters("01_empirical_risk", {}))
+    text = repr(panel)
+    assert text.startswith("[parameter panel: run this cell in JupyterLab") and "num_steps=30" in text
+    assert "children=" not in text

@@ -110,6 +110,11 @@ class ParameterPanel(ipywidgets.VBox):
         else:
             self.run_button.on_click(lambda _button: self.run())
 
+    def __repr__(self) -> str:
+        """What a notebook opened without a kernel shows in place of the panel (its stored text/plain)."""
+        shown = ", ".join(f"{name}={widget.value!r}" for name, widget in self.controls.items())
+        return f"[parameter panel: run this cell in JupyterLab to change the values] {shown}"
+
     def values(self) -> dict[str, Value]:
         """The widgets' current values, coerced like ``check_parameters``.
 
