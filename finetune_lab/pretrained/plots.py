@@ -2,7 +2,7 @@
 
 Each function draws on a new matplotlib figure and returns it; the notebook
 shows it. Nothing here computes a result: the numbers come from
-``early_stopping.History`` and ``evaluate.classification_metrics``.
+``early_stopping.History`` and ``metrics``.
 """
 
 from __future__ import annotations
@@ -38,10 +38,14 @@ def training_curves(history, steps_per_epoch: int):
 
 
 def confusion_matrix(metrics: dict, title: str):
-    """Draw ``metrics["confusion_matrix"]`` (from ``evaluate.classification_metrics``)."""
-    figure, axis = plt.subplots(figsize=(3.8, 3.4))
-    ConfusionMatrixDisplay(np.array(metrics["confusion_matrix"]),
-                           display_labels=["negative", "positive"]).plot(ax=axis, colorbar=False)
+    """Draw ``metrics["confusion_matrix"]`` with its class names (``metrics.multiclass_metrics``).
+
+    Without ``metrics["class_names"]`` (``metrics.classification_metrics``, binary), SST-2's names.
+    """
+    names = metrics.get("class_names", ["negative", "positive"])
+    size = 2.2 + 0.8 * len(names)
+    figure, axis = plt.subplots(figsize=(size + 0.4, size))
+    ConfusionMatrixDisplay(np.array(metrics["confusion_matrix"]), display_labels=names).plot(ax=axis, colorbar=False)
     axis.set_title(title)
     figure.tight_layout()
     return figure
