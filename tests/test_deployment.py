@@ -1,4 +1,4 @@
-"""The SavedModel export, latency timing, stream monitoring, and the checks notebook 06 makes before it evaluates a model."""
+"""The SavedModel export, latency timing, stream monitoring, and the checks notebook 06 runs before evaluating."""
 
 import time
 
