@@ -1,4 +1,4 @@
-"""The SavedModel export, latency timing and stream monitoring, checked against oracles."""
+"""The SavedModel export, latency timing, stream monitoring, and the checks notebook 06 runs before evaluating."""
 
 import time
 
@@ -7,6 +7,7 @@ import pytest
 import tensorflow as tf
 
 from conftest import make_tiny_bert
+from finetune_lab.course.params import ParameterError
 from finetune_lab.pretrained import deployment, inference, storage
 
 SENTENCES = ["a gorgeous , witty , seductive movie .", "dull", "the plot is nothing but boilerplate clichés",
@@ -80,3 +81,47 @@ def test_a_failing_fresh_process_shows_its_stderr():
     with pytest.raises(RuntimeError, match="ZeroDivisionError"):
         deployment.run_in_fresh_process("1 / 0")
     assert deployment.run_in_fresh_process("print('noise'); print('[1, 2]')") == [1, 2]
+
+
+def test_the_alert_class_is_found_by_name_and_a_wrong_name_lists_the_classes():
+    names = ("complaint", "praise", "question")
+    assert deployment.alert_class_id("question", names) == 2
+    with pytest.raises(ParameterError, match=r"alert_class='negative'.*'complaint', 'praise', 'question'") as raised:
+        deployment.alert_class_id("negative", names)
+    assert "\n" not in str(raised.value)
+
+
+SST2 = ["negative", "positive"]
+THREE = ["negative", "neutral", "positive"]
+
+
+def test_a_model_with_the_data_s_class_names_is_accepted_silently():
+    assert inference.match_class_names(THREE, THREE, "m", "financial_phrasebank") == (THREE, None)
+    assert inference.match_class_names(SST2, SST2, "m", "sst2", trained_on="sst2") == (SST2, None)
+
+
+def test_a_model_from_other_data_with_the_same_names_is_accepted_with_a_note():
+    names, note = inference.match_class_names(SST2, SST2, "m", "reviews.csv", trained_on="sst2")
+    assert names == SST2 and "'sst2'" in note and "'reviews.csv'" in note
+
+
+def test_unnamed_classes_are_read_as_sst2_s_only_for_sst2_with_as_many_classes():
+    names, note = inference.match_class_names(["LABEL_0", "LABEL_1"], SST2, "m", "sst2")
+    assert names == SST2 and "LABEL_0, LABEL_1" in note and "negative, positive" in note
+    for data_names, dataset in [(SST2, "reviews.csv"), (THREE, "financial_phrasebank")]:
+        with pytest.raises(inference.ClassNamesError, match="unnamed classes"):
+            inference.match_class_names(["LABEL_0", "LABEL_1"], data_names, "m", dataset)
+
+
+@pytest.mark.parametrize("model_names, data_names, says", [
+    (SST2, THREE, "was trained on the classes \\['negative', 'positive'\\] of 'sst2'"),
+    (["positive", "negative"], SST2, "another order"),
+    (THREE, ["complaint", "praise", "question"], "run notebook 05 on the same dataset"),
+])
+def test_a_model_trained_on_other_classes_is_refused_in_one_line_with_the_fix(model_names, data_names, says):
+    with pytest.raises(inference.ClassNamesError, match=says) as raised:
+        inference.match_class_names(model_names, data_names, "saved_models/05_fine_tuned", "my.csv",
+                                    trained_on="sst2")
+    message = str(raised.value)
+    assert "\n" not in message and "saved_models/05_fine_tuned" in message and "model_dir" in message
+    assert str(data_names) in message

@@ -342,9 +342,9 @@ EVALUATION_PARAMETERS = (
     Parameter("fallback_train_examples", 2000, "used only without a saved model: one short epoch "
               "on 2,000 examples reaches about 0.8 test accuracy", low=100, high=_SST2_TRAIN),
     Parameter("decision_threshold", 0.5, "P(positive) above which a text is called positive; "
-              "0.5 gives the argmax of the two probabilities", low=0.0, high=1.0),
+              "0.5 gives the argmax of the two probabilities (two-class data only)", low=0.0, high=1.0),
     Parameter("target_precision", 0.95, "the precision a threshold chosen on dev must reach for the "
-              "positive class (an example requirement)", low=0.5, high=1.0),
+              "positive class (an example requirement; two-class data only)", low=0.5, high=1.0),
     Parameter("num_bootstrap", 1000, "resampled test sets per interval; interval ends then move by "
               "about 0.001 from seed to seed", low=10, high=100000),
     Parameter("calibration_bins", 15, "equal-width confidence bins of the reliability diagram and ECE, "
@@ -353,9 +353,11 @@ EVALUATION_PARAMETERS = (
               low=1, high=_SST2_TEST),
     Parameter("alert_window", 100, "texts in the rolling window: a share of 100 texts varies by about "
               "0.05 around 0.5 by chance alone", low=10, high=1000),
-    Parameter("alert_margin", 0.2, "alert when the window's negative share exceeds its usual level by this "
+    Parameter("alert_margin", 0.2, "alert when the window's share of alert_class exceeds its usual level by this "
               "much: four chance deviations (4 x 0.05) for a window of 100, so false alarms are rare",
               low=0.0, high=1.0),
+    Parameter("alert_class", "negative", "the class whose rising share in the stream raises the alert: "
+              "negative reviews (SST-2) or news (Financial PhraseBank); for your data, one of its class names"),
     _seed("fixes the fallback model's training, the bootstrap resamples and the simulated incident"),
 )
 

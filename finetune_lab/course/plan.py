@@ -92,10 +92,10 @@ COURSE_PLAN = (
         "weight decay, early stopping; common mistakes measured",
         5, "dev accuracy from about 0.5 (a new head) to 0.85 or more"),
     PlannedNotebook(
-        "06_evaluation_and_deployment", "test metrics with bootstrap intervals, ROC and PR curves, "
-        "calibration (reliability diagram, ECE, temperature scaling), a threshold chosen on dev, error "
-        "analysis, reload in a fresh process, latency and throughput, a SavedModel export, monitoring "
-        "a stream with an alert",
+        "06_evaluation_and_deployment", "test metrics for any number of classes (per class, macro F1, the "
+        "majority baseline) with bootstrap intervals, ROC and PR curves and a threshold chosen on dev (two "
+        "classes), calibration (reliability diagram, ECE, temperature scaling), error analysis, reload in a "
+        "fresh process, latency and throughput, a SavedModel export, monitoring a stream with an alert",
         1, "about 0.88 test accuracy; the export predicts the same",
         minutes_note="with notebook 05's saved model; an estimated 2 without it"),
 )

@@ -18,6 +18,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from finetune_lab.checks import check_counts
+from finetune_lab.course.params import ParameterError
 from finetune_lab.pretrained.batches import encode, predict_in_order
 from finetune_lab.pretrained.inference import check_texts
 
@@ -81,6 +82,19 @@ def run_in_fresh_process(script: str, cwd: str | Path | None = None, timeout: fl
     if result.returncode != 0:
         raise RuntimeError(f"the fresh process failed (exit code {result.returncode}):\n{result.stderr}")
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def alert_class_id(alert_class: str, class_names: Sequence[str]) -> int:
+    """The class id of ``alert_class``, the class whose share a monitor watches (notebook 06).
+
+    Raises:
+        ParameterError: no class of that name; the one-line message lists the names.
+    """
+    names = [str(name) for name in class_names]
+    if alert_class not in names:
+        raise ParameterError(f"parameter alert_class={alert_class!r} is not a class of this dataset: use one of "
+                             f"{', '.join(map(repr, names))}, e.g. -p alert_class {names[0]}")
+    return names.index(alert_class)
 
 
 def rolling_share(flags, window: int) -> np.ndarray:

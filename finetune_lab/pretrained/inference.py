@@ -7,6 +7,7 @@ The loss, ``mean_cross_entropy``, is the one ``fine_tune`` trains on.
 
 from __future__ import annotations
 
+import re
 import weakref
 from dataclasses import dataclass
 
@@ -104,6 +105,66 @@ def class_names(model: tf.keras.Model) -> list[str]:
     """
     id2label = model.config.id2label
     return [str(id2label[index]) for index in range(model.config.num_labels)]
+
+
+class ClassNamesError(ValueError):
+    """A saved model was trained on other classes than the data it is evaluated on.
+
+    IPython shows only the one-line message, which says how to fix it.
+    """
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"ClassNamesError: {self}"]
+
+
+_UNNAMED = re.compile(r"LABEL_\d+")
+"""transformers' name for a class without a name: the config of a model saved before names travelled with it."""
+
+
+def match_class_names(model_names, data_names, model_dir, dataset: str,
+                      trained_on: str | None = None) -> tuple[list[str], str | None]:
+    """Check that a saved model's classes are the data's, id by id, before evaluating it (notebook 06).
+
+    A model saved before class names travelled with it (``LABEL_0``,
+    ``LABEL_1``) was fine-tuned on SST-2, the only data the workbook had
+    then: for SST-2, with as many classes, its ids are read as SST-2's names.
+
+    Args:
+        model_names: ``class_names(model)``, in class-id order.
+        data_names: the data's ``class_names``, in class-id order.
+        model_dir: where the model was loaded from, for the messages.
+        dataset: the ``dataset`` parameter (``"sst2"``, ``"financial_phrasebank"`` or a path).
+        trained_on: the dataset the model was trained on, if its manifest says.
+
+    Returns:
+        ``(names, note)``: the data's names, and a one-line note to print
+        (unnamed classes read as the data's, or a model trained on other
+        data with the same names), else None.
+
+    Raises:
+        ClassNamesError: other names, another order or another number of
+            classes; the message names both sides and the fix.
+    """
+    model_names, data_names = [str(name) for name in model_names], [str(name) for name in data_names]
+    unnamed = all(_UNNAMED.fullmatch(name) for name in model_names)
+    if model_names == data_names:
+        if trained_on is not None and trained_on != dataset:
+            return data_names, (f"note: the model in {model_dir} was trained on {trained_on!r} and is evaluated "
+                                f"on {dataset!r}, which has the same class names")
+        return data_names, None
+    if unnamed and dataset == "sst2" and len(model_names) == len(data_names):
+        return data_names, (f"the model in {model_dir} has unnamed classes {', '.join(model_names)} (saved before "
+                            f"models carried names, on SST-2): read as {', '.join(data_names)}")
+    if unnamed:
+        trained = f"has unnamed classes {model_names} (saved before models carried names, so trained on SST-2)"
+    else:
+        trained = f"was trained on the classes {model_names}" + (f" of {trained_on!r}" if trained_on else "")
+    order = (" (the same names in another order are other class ids)"
+             if sorted(model_names) == sorted(data_names) else "")
+    raise ClassNamesError(
+        f"the model in {model_dir} {trained}, but dataset {dataset!r} has {data_names}{order}. Fix: run notebook "
+        f"05 on the same dataset (-p dataset {dataset}, and the same class_names), or point model_dir at another "
+        "folder (where none is saved, notebook 06 fine-tunes a small model on this dataset)")
 
 
 def predict(model: tf.keras.Model, tokenizer, texts: list[str], batch_size: int = 64,
