@@ -439,9 +439,11 @@ def _load_safetensors(source, weights_file: Path, settings: dict, local_files_on
 
 
 TINY_BERT = {"hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 64,
-             "max_position_embeddings": 128}
+             "max_position_embeddings": 128, "hidden_dropout_prob": 0.0, "attention_probs_dropout_prob": 0.0}
 """A 2-layer, hidden-32 BERT (about 1M weights, nearly all in the 30,522-row
-embedding): the smoke runs of ``benchmarks.gpu_check`` and ``pretrained.multi_worker``."""
+embedding) for the smoke runs of ``benchmarks.gpu_check`` and
+``pretrained.multi_worker``. No dropout: a run split over replicas then
+computes exactly what one device computes, up to round-off."""
 
 
 def random_bert(num_labels: int = 2, **config) -> tf.keras.Model:
