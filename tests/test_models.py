@@ -42,7 +42,8 @@ def test_minilm_and_auto_on_cpu_resolve_to_the_offline_package(monkeypatch, caps
     assert resolve_model("minilm") == str(directory)
     assert resolve_model("auto", gpu_available=False) == str(directory)
     assert probes == []  # a CPU never asks the network
-    assert capsys.readouterr().out == f"model 'auto' -> {models.MINILM_NAME}: no GPU, and MiniLM fine-tunes on a CPU in minutes\n"
+    assert capsys.readouterr().out == (f"model 'auto' -> {models.MINILM_NAME}: "
+                                       "no GPU, and MiniLM fine-tunes on a CPU in minutes\n")
     assert resolve_model("auto", gpu_available=True) == models.GPU_MODEL
 
 
