@@ -354,7 +354,7 @@ def timed_batches(tokenizer, train, batch_size: int, plan: Plan) -> tuple[list, 
 def gpu_peak_gib() -> float | None:
     import tensorflow as tf
 
-    if not tf.config.list_physical_devices("GPU"):
+    if not tf.config.list_logical_devices("GPU"):
         return None
     return tf.config.experimental.get_memory_info("GPU:0")["peak"] / 2**30
 
@@ -363,7 +363,7 @@ def measure(step, timed: list, plan: Plan, deadline: float) -> dict:
     """Warm up on one batch of every shape, then time steps; tokens counted from the attention masks."""
     import tensorflow as tf
 
-    if tf.config.list_physical_devices("GPU"):
+    if tf.config.list_logical_devices("GPU"):
         tf.config.experimental.reset_memory_stats("GPU:0")
     started = time.perf_counter()
     for seq_len in sorted({int(features["input_ids"].shape[1]) for features, _ in timed}):
@@ -683,6 +683,8 @@ def start(args: argparse.Namespace, started: float):
     log = Path(args.tf_log or Path(tempfile.gettempdir()) / "gpu_check_tf.log")
     cache_mib = folder_mib(compute_cache())
     os.environ["TF_CPP_MIN_LOG_LEVEL"] = "0"  # everything into the log file: the PTX line is a warning
+    if args.cpu_smoke:
+        os.environ["CUDA_VISIBLE_DEVICES"] = ""  # a CPU run, also on a machine with a GPU
     capture_native_log(log)
     print(f"GPU check: report into {output}, TensorFlow's log into {log}", flush=True)
     import finetune_lab.pretrained  # noqa: F401  (Keras 2 for transformers, before TensorFlow loads)

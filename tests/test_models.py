@@ -30,6 +30,12 @@ def hub(monkeypatch, reachable: bool, cached: bool = False) -> list:
     return probes
 
 
+def never_answers(*args, **kwargs):
+    """A connection that hangs (a firewall dropping packets), then fails long after the probe gave up."""
+    time.sleep(30)
+    raise OSError("timed out")
+
+
 def timed(function, *args, **kwargs):
     started = time.perf_counter()
     return function(*args, **kwargs), time.perf_counter() - started
@@ -153,7 +159,7 @@ def test_auto_on_a_gpu_without_the_variable_asks_the_hub_then_the_cache(monkeypa
 def test_a_hanging_network_costs_the_probe_limit_not_more(monkeypatch, capsys):
     """The real probe, with a connection that never answers (what a firewall that drops packets does)."""
     monkeypatch.setattr(models, "_in_hub_cache", lambda hub_id: False)
-    monkeypatch.setattr(socket, "create_connection", lambda *args, **kwargs: time.sleep(60))
+    monkeypatch.setattr(socket, "create_connection", never_answers)
     source, seconds = timed(resolve_model, "auto", gpu_available=True)
     assert source == str(models.offline_model_dir())
     assert models.HUB_PROBE_SECONDS <= seconds < models.HUB_PROBE_SECONDS + 1 < 10
@@ -187,7 +193,7 @@ def test_a_hub_id_without_network_fails_within_seconds_in_one_line(monkeypatch, 
     monkeypatch.setattr(models, "_in_hub_cache", lambda hub_id: False)
     monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{_closed_port()}")
     if network == "hanging":
-        monkeypatch.setattr(socket, "create_connection", lambda *args, **kwargs: time.sleep(60))
+        monkeypatch.setattr(socket, "create_connection", never_answers)
     started = time.perf_counter()
     with pytest.raises(ModelNotFoundError) as error:
         load_classifier(models.GPU_MODEL)

@@ -14,12 +14,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from finetune_lab.pretrained import multi_worker
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 ARGUMENTS = ["--model", "tiny", "--num-train-examples", "48", "--dev-examples", "32", "--batch-size", "16",
-             "--epochs", "1", "--threads", "1"]  # 43 training examples after validation: 3 steps
+             "--epochs", "1", "--threads", "1", "--no-mixed-precision"]  # 43 training examples: 3 steps
 TIME_LIMIT_SECONDS = 180  # about 25 s on a quiet 2-core CPU
 
 
@@ -38,7 +39,9 @@ def free_ports(count: int) -> list[int]:
 def start_worker(index: int, ports: list[int], weights_out: Path) -> subprocess.Popen:
     tf_config = {"cluster": {"worker": [f"127.0.0.1:{port}" for port in ports]},
                  "task": {"type": "worker", "index": index}}
-    environment = dict(os.environ, TF_CONFIG=json.dumps(tf_config), PYTHONPATH=str(REPOSITORY))
+    # CPU only, also on a machine with a GPU: two processes would each take all of its memory.
+    environment = dict(os.environ, TF_CONFIG=json.dumps(tf_config), PYTHONPATH=str(REPOSITORY),
+                       CUDA_VISIBLE_DEVICES="")
     return subprocess.Popen([sys.executable, "-m", "finetune_lab.pretrained.multi_worker", *ARGUMENTS,
                              "--weights-out", str(weights_out)], cwd=REPOSITORY, env=environment,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -83,7 +86,8 @@ def test_clusters_train_like_one_device(clusters, monkeypatch):
     """Two workers compute half of every batch each: the all-reduced step is one device's step, up to
     round-off. A cluster of one worker (a MultiWorkerMirroredStrategy with one replica) is one device."""
     monkeypatch.delenv("TF_CONFIG", raising=False)
-    alone = multi_worker.run(multi_worker.parse_arguments(ARGUMENTS))
+    with tf.device("/cpu:0"):  # as the workers: on a GPU, float32 matmuls would round to TF32
+        alone = multi_worker.run(multi_worker.parse_arguments(ARGUMENTS))
     results, _ = clusters
     assert alone["replicas"] == 1 and results["one"][0]["replicas"] == 1
     for result in (results["two"][0], results["one"][0]):
