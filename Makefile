@@ -11,7 +11,7 @@ PY     := $(VENV)/bin/python
 OFFLINE_MODEL := $(shell sed -n 's/^OFFLINE_MODEL = "\(.*\)"$$/\1/p' finetune_lab/__init__.py)
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test unit notebooks lab benchmark clean
+.PHONY: setup run test unit notebooks lab benchmark gpu-check clean
 
 setup: $(STAMP)
 
@@ -40,6 +40,11 @@ lab: setup
 
 benchmark: setup
 	$(PY) -m benchmarks.fine_tune_speed
+
+# At most 5 minutes on one GPU; writes benchmarks/results/gpu_check.md (README, "On a GPU").
+# TensorFlow finds the GPU only with its CUDA libraries: .venv/bin/pip install "tensorflow[and-cuda]==2.21.0".
+gpu-check: setup
+	$(PY) -m benchmarks.gpu_check
 
 clean:
 	rm -rf $(VENV) runs saved_models

@@ -9,7 +9,8 @@ plus what all of them share:
 - ``pretrained/``    the pretrained-model code of notebooks 04-06, in
   TensorFlow: ``models``, ``batches``, ``fine_tune`` (the loop), ``recipe``
   (the whole fine-tuning recipe in one call), ``transfer``, ``storage``
-  (save and load), ``deployment``, ``device``, ``plots``;
+  (save and load), ``deployment``, ``device``, ``plots``, ``multi_worker``
+  (fine-tuning across machines);
 - ``course/``        the course machinery: ``params`` (every notebook's
   parameters and their defaults), ``widgets``, ``records``, ``environment``
   (the check of notebook 00), ``exercises``, ``plan`` (what each notebook

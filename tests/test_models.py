@@ -1,6 +1,9 @@
-"""Model resolution, the offline MiniLM, and the safetensors work-around (issue 40028)."""
+"""Model resolution, "auto" on a GPU with and without the hub, the offline MiniLM, and the
+safetensors work-around (issue 40028)."""
 
 import importlib.util
+import socket
+import time
 
 import numpy as np
 import pytest
@@ -10,11 +13,43 @@ from finetune_lab.pretrained import models
 from finetune_lab.pretrained.models import ModelNotFoundError, load_classifier, resolve_model
 
 
-def test_minilm_and_auto_on_cpu_resolve_to_the_offline_package():
+@pytest.fixture(autouse=True)
+def fresh_process(monkeypatch):
+    """No probe answer or printed "auto" line carried over between tests; no offline settings from outside."""
+    monkeypatch.setattr(models, "_PROBED", {})
+    monkeypatch.setattr(models, "_ANNOUNCED", set())
+    for variable in (*models.OFFLINE_VARIABLES, models.BERT_BASE_ENV_VAR, "HF_ENDPOINT"):
+        monkeypatch.delenv(variable, raising=False)
+
+
+def hub(monkeypatch, reachable: bool, cached: bool = False) -> list:
+    """Replace the network probe and the cache look-up; returns the list of probes made."""
+    probes = []
+    monkeypatch.setattr(models, "_probe", lambda host, port, timeout: probes.append((host, port)) or reachable)
+    monkeypatch.setattr(models, "_in_hub_cache", lambda hub_id: cached)
+    return probes
+
+
+def never_answers(*args, **kwargs):
+    """A connection that hangs (a firewall dropping packets), then fails long after the probe gave up."""
+    time.sleep(30)
+    raise OSError("timed out")
+
+
+def timed(function, *args, **kwargs):
+    started = time.perf_counter()
+    return function(*args, **kwargs), time.perf_counter() - started
+
+
+def test_minilm_and_auto_on_cpu_resolve_to_the_offline_package(monkeypatch, capsys):
+    probes = hub(monkeypatch, reachable=True)
     directory = models.offline_model_dir()
     assert (directory / "model.safetensors").is_file()
     assert resolve_model("minilm") == str(directory)
     assert resolve_model("auto", gpu_available=False) == str(directory)
+    assert probes == []  # a CPU never asks the network
+    assert capsys.readouterr().out == (f"model 'auto' -> {models.MINILM_NAME}: "
+                                       "no GPU, and MiniLM fine-tunes on a CPU in minutes\n")
     assert resolve_model("auto", gpu_available=True) == models.GPU_MODEL
 
 
@@ -81,3 +116,118 @@ def test_minilm_loads_its_pretrained_weights_and_a_new_head():
     counts = models.count_parameters(model)
     assert counts["head"] == 384 * 2 + 2
     assert counts["total"] == counts["embeddings"] + counts["encoder"] + counts["head"]
+
+
+# --------------------------------------------------------------- "auto" on a GPU
+
+def test_auto_on_a_gpu_takes_the_local_bert_base_folder_without_asking_the_network(monkeypatch, tmp_path, capsys):
+    probes = hub(monkeypatch, reachable=True)
+    (tmp_path / "config.json").write_text("{}")
+    monkeypatch.setenv(models.BERT_BASE_ENV_VAR, str(tmp_path))
+    source, seconds = timed(resolve_model, "auto", gpu_available=True)
+    assert source == str(tmp_path) and probes == [] and seconds < 1
+    assert capsys.readouterr().out.strip() == (f"model 'auto' -> bert-base-uncased from {tmp_path}: "
+                                               f"a GPU, and {models.BERT_BASE_ENV_VAR} names this local copy")
+
+
+def test_a_bert_base_variable_that_is_not_a_model_folder_fails_in_one_line(monkeypatch, tmp_path):
+    hub(monkeypatch, reachable=True)
+    monkeypatch.setenv(models.BERT_BASE_ENV_VAR, str(tmp_path / "typo"))
+    with pytest.raises(ModelNotFoundError, match=f"{models.BERT_BASE_ENV_VAR}=.*typo.*no config.json") as error:
+        resolve_model("auto", gpu_available=True)
+    assert "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize("reachable, cached, expected, why", [
+    (True, False, models.GPU_MODEL, "the Hugging Face hub is reachable (huggingface.co:443 answered)"),
+    (False, True, models.GPU_MODEL, "but its files are in the local cache"),
+    (False, False, "minilm", f"no bert-base: {models.BERT_BASE_ENV_VAR} is not set and the Hugging Face hub is "
+                             "not reachable (no connection to huggingface.co:443 within 3 s)"),
+])
+def test_auto_on_a_gpu_without_the_variable_asks_the_hub_then_the_cache(monkeypatch, capsys, reachable, cached,
+                                                                       expected, why):
+    probes = hub(monkeypatch, reachable, cached)
+    source, seconds = timed(resolve_model, "auto", gpu_available=True)
+    assert source == (str(models.offline_model_dir()) if expected == "minilm" else expected)
+    assert probes == [("huggingface.co", 443)] and seconds < 1
+    line = capsys.readouterr().out
+    assert line.count("\n") == 1 and line.startswith("model 'auto' -> ") and why in line
+    resolve_model("auto", gpu_available=True)  # the same choice again: no second probe, no second line
+    assert len(probes) == 1 and capsys.readouterr().out == ""
+
+
+def test_a_hanging_network_costs_the_probe_limit_not_more(monkeypatch, capsys):
+    """The real probe, with a connection that never answers (what a firewall that drops packets does)."""
+    monkeypatch.setattr(models, "_in_hub_cache", lambda hub_id: False)
+    monkeypatch.setattr(socket, "create_connection", never_answers)
+    source, seconds = timed(resolve_model, "auto", gpu_available=True)
+    assert source == str(models.offline_model_dir())
+    assert models.HUB_PROBE_SECONDS <= seconds < models.HUB_PROBE_SECONDS + 1 < 10
+    assert "within 3 s" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("variable", models.OFFLINE_VARIABLES)
+def test_offline_variables_mean_unreachable_without_a_probe(monkeypatch, variable):
+    monkeypatch.setattr(models, "_probe", lambda *args: pytest.fail("probed although offline was set"))
+    monkeypatch.setattr(models, "_in_hub_cache", lambda hub_id: False)
+    monkeypatch.setenv(variable, "1")
+    assert models.hub_reachable() == (False, f"{variable}=1 is set")
+    with pytest.raises(ModelNotFoundError, match=f"not reachable \\({variable}=1 is set\\)"):
+        load_classifier(models.GPU_MODEL)
+    monkeypatch.setenv(variable, "0")
+    monkeypatch.setattr(models, "_probe", lambda *args: True)
+    assert models.hub_reachable()[0]
+
+
+# ------------------------------------------------------------ explicit hub ids
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]  # nothing listens there once the socket is closed
+
+
+@pytest.mark.parametrize("network", ["refused", "hanging"])
+def test_a_hub_id_without_network_fails_within_seconds_in_one_line(monkeypatch, network):
+    """The real probe; the endpoint is a closed local port, or a connection that never answers."""
+    monkeypatch.setattr(models, "_in_hub_cache", lambda hub_id: False)
+    monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{_closed_port()}")
+    if network == "hanging":
+        monkeypatch.setattr(socket, "create_connection", never_answers)
+    started = time.perf_counter()
+    with pytest.raises(ModelNotFoundError) as error:
+        load_classifier(models.GPU_MODEL)
+    assert time.perf_counter() - started < 10
+    message = str(error.value)
+    assert "\n" not in message and message.startswith(f"cannot download '{models.GPU_MODEL}': the Hugging Face hub "
+                                                      "is not reachable (no connection to 127.0.0.1:")
+    assert "model='minilm'" in message and models.BERT_BASE_ENV_VAR in message
+
+
+def test_a_cached_hub_id_loads_offline_from_the_cache(monkeypatch, tmp_path):
+    """A hub cache holding MiniLM's files under bert-base's id: loaded with no network, no download tried."""
+    import transformers.utils.hub
+    from huggingface_hub import constants
+
+    snapshot = tmp_path / "models--google-bert--bert-base-uncased" / "snapshots" / "0123abcd"
+    snapshot.mkdir(parents=True)
+    for file in models.offline_model_dir().iterdir():
+        if file.is_file():
+            (snapshot / file.name).symlink_to(file)
+    (tmp_path / "models--google-bert--bert-base-uncased" / "refs").mkdir()
+    (tmp_path / "models--google-bert--bert-base-uncased" / "refs" / "main").write_text("0123abcd")
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path))
+    monkeypatch.setattr(transformers.utils.hub, "TRANSFORMERS_CACHE", str(tmp_path))
+    monkeypatch.setattr(models, "_probe", lambda *args: False)
+    assert models._in_hub_cache(models.GPU_MODEL) and not models._in_hub_cache("google-bert/bert-large-uncased")
+    (model, _, info), seconds = timed(load_classifier, models.GPU_MODEL)
+    assert model.config.hidden_size == 384 and info.new_weights == ["classifier.weight", "classifier.bias"]
+    assert seconds < 30
+
+
+def test_random_bert_is_bert_base_by_default():
+    """bert-base-uncased has 109,482,240 weights without a head (Devlin et al. 2019 round it to 110M)."""
+    counts = models.count_parameters(models.random_bert())
+    assert counts["total"] - counts["head"] == 109_482_240 and counts["head"] == 768 * 2 + 2
+    tiny = models.random_bert(**models.TINY_BERT)
+    assert (tiny.config.num_hidden_layers, tiny.config.hidden_size) == (2, 32)

@@ -170,8 +170,8 @@ def make_train_step(model: tf.keras.Model, optimizer, jit_compile: bool = False,
     Args:
         jit_compile: compile the step with XLA, which compiles again for every
             new (batch, seq_len): pad batches to a multiple (``pad_to_multiple_of``).
-        strategy: a ``tf.distribute.MirroredStrategy`` in whose ``scope()`` the
-            model and the optimizer were built; None takes the model's own.
+        strategy: a ``tf.distribute.MirroredStrategy`` (or ``MultiWorkerMirroredStrategy``)
+            in whose ``scope()`` the model and the optimizer were built; None takes the model's own.
             Each replica takes an equal slice of every batch, and the
             replicas' gradients are summed by the strategy (all-reduce).
     """
@@ -247,8 +247,13 @@ def _mirrored_train_step(strategy, gradient_step):
 
 
 def _is_distributed(strategy) -> bool:
-    """Whether ``strategy`` is a real one (MirroredStrategy) rather than TensorFlow's default."""
-    return isinstance(strategy, tf.distribute.MirroredStrategy) or strategy.num_replicas_in_sync > 1
+    """Whether ``strategy`` is a real one rather than TensorFlow's default.
+
+    Mirrored or MultiWorkerMirrored even with one replica: their variables
+    must be updated inside ``strategy.run``.
+    """
+    return (isinstance(strategy, (tf.distribute.MirroredStrategy, tf.distribute.MultiWorkerMirroredStrategy))
+            or strategy.num_replicas_in_sync > 1)
 
 
 def num_train_steps(num_examples: int, batch_size: int, epochs: int) -> int:

