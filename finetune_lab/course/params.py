@@ -249,8 +249,9 @@ def _validation_fraction(why: str) -> Parameter:
 
 
 # Shared by notebooks 04 and 05 (and 06, which loads what 05 saves): defined once.
-_MODEL = Parameter("model", "auto", "'auto' picks the offline MiniLM on a CPU and bert-base-uncased on "
-                   "a GPU; also 'minilm', a local Hugging Face directory, or a hub id (needs network)")
+_MODEL = Parameter("model", "auto", "'auto': the offline MiniLM on a CPU; on a GPU bert-base-uncased from "
+                   "$FINETUNE_LAB_BERT_BASE or a reachable hub, else MiniLM; also 'minilm', a local "
+                   "Hugging Face folder, or a hub id (needs network)")
 _FINE_TUNE_LEARNING_RATE = Parameter(
     "learning_rate", 1e-4, "the peak rate after warm-up; BERT-family models fine-tune at 2e-5 to 5e-5 "
     "(Devlin et al. 2019), small ones like MiniLM up to about 1e-4; far above it they collapse to one class",
