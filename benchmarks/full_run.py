@@ -134,9 +134,15 @@ Expected: {result['expected']}.
 """
 
 
-def file_name(profile: str, overrides: dict) -> str:
-    """``full_run_<profile>`` followed by each command-line override, e.g. ``full_run_cpu-epoch_seed-1``."""
-    parts = [f"{key}-{value}".replace("/", "-") for key, value in overrides.items()]  # a hub id has a slash
+def file_name(profile: str, overrides: dict, options: dict | None = None) -> str:
+    """``full_run_<profile>`` followed by each command-line override and option, e.g. ``full_run_cpu-epoch_seed-1``.
+
+    Parameters come first in their command-line order, then options, then the seed last, so runs that
+    differ only in their seed sort together.
+    """
+    given = {**{k: v for k, v in overrides.items() if k != "seed"}, **(options or {}),
+             **({"seed": overrides["seed"]} if "seed" in overrides else {})}
+    parts = [f"{key}-{value}".replace("/", "-") for key, value in given.items()]  # a hub id has a slash
     return "_".join([f"full_run_{profile}"] + parts)
 
 
@@ -176,7 +182,7 @@ def main(argv=None) -> None:
     except ValueError as error:  # a parameter out of range, a model not found: one line, before training
         parser.error(str(error))
     result = run(args.profile, prepared, overrides)
-    name = file_name(args.profile, overrides)
+    name = file_name(args.profile, overrides, options)
     RESULTS_DIR.mkdir(exist_ok=True)
     command = "python -m benchmarks.full_run " + shlex.join(argv if argv is not None else sys.argv[1:])
     (RESULTS_DIR / f"{name}.json").write_text(json.dumps(result, indent=1))

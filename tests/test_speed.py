@@ -228,6 +228,9 @@ def test_a_given_seed_is_in_the_results_file_name():
     assert batch_order_accuracy.parse_arguments([])[0].seeds == [0, 1, 2, 3, 4, 5]  # the committed run's
     assert full_run.file_name("cpu-epoch", {"learning_rate": 2e-4, "seed": 1}) == \
         "full_run_cpu-epoch_learning_rate-0.0002_seed-1"
+    # An option given on the command line names the file too: runs with other pools never overwrite each other.
+    assert full_run.file_name("cpu-epoch", {"seed": 1, "learning_rate": 2e-4}, {"length_pool_batches": 8}) == \
+        "full_run_cpu-epoch_learning_rate-0.0002_length_pool_batches-8_seed-1"
 
 
 def test_full_run_profiles_hold_only_overrides_of_notebook_05s_parameters():
