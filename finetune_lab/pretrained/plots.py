@@ -38,10 +38,17 @@ def training_curves(history, steps_per_epoch: int):
 
 
 def confusion_matrix(metrics: dict, title: str):
-    """Draw ``metrics["confusion_matrix"]`` (from ``evaluate.classification_metrics``)."""
-    figure, axis = plt.subplots(figsize=(3.8, 3.4))
+    """Draw ``metrics["confusion_matrix"]``: rows the true class, columns the predicted one.
+
+    ``metrics`` comes from ``metrics.classification_metrics`` (two classes,
+    named negative and positive) or ``metrics.multiclass_metrics``, whose
+    ``class_names`` label the K rows and columns (notebook 07).
+    """
+    names = metrics.get("class_names", ["negative", "positive"])
+    size = 2.4 + 0.7 * len(names)
+    figure, axis = plt.subplots(figsize=(size, size * 0.9))
     ConfusionMatrixDisplay(np.array(metrics["confusion_matrix"]),
-                           display_labels=["negative", "positive"]).plot(ax=axis, colorbar=False)
+                           display_labels=names).plot(ax=axis, colorbar=False)
     axis.set_title(title)
     figure.tight_layout()
     return figure
