@@ -408,7 +408,7 @@ YOUR_OWN_DATA_PARAMETERS = (
             "it reached 0.98 test accuracy in 3 epochs"),
     Parameter("batch_size", 16, "on 1,425 training sentences, 16 gives 90 steps per epoch: 3 epochs reached "
               "0.976 test accuracy (batch 32: 0.965 in the same epochs, about as fast)", low=1, high=1024),
-    Parameter("epochs", 3, "three passes reach the targets in about 2 CPU minutes of training; a fourth "
+    Parameter("epochs", 3, "three passes reach the targets in under 3 CPU minutes of training; a fourth "
               "did not help (0.971 at batch 16 or 32)", low=1, high=100),
     Parameter("num_train_examples", 0, "0 means all: the Financial PhraseBank's 1,584 training sentences "
               "(10% of them held out for early stopping)", low=0, high=_SST2_TRAIN),
