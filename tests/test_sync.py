@@ -41,6 +41,7 @@ def test_notebooks_that_share_a_setting_share_its_default():
     assert transfer["model"] == fine_tune["model"]
     assert transfer["learning_rate"] == fine_tune["learning_rate"]  # "notebook 05's peak rate"
     assert by_name["06_evaluation_and_deployment"]["model_dir"] == fine_tune["output_dir"]
+    assert by_name["07_your_own_data"]["source_model_dir"] == fine_tune["output_dir"]
 
 
 @pytest.mark.parametrize("minutes, note, cell, statement", [

@@ -38,14 +38,17 @@ def training_curves(history, steps_per_epoch: int):
 
 
 def confusion_matrix(metrics: dict, title: str):
-    """Draw ``metrics["confusion_matrix"]`` with its class names (``metrics.multiclass_metrics``).
+    """Draw ``metrics["confusion_matrix"]``: rows the true class, columns the predicted one.
 
-    Without ``metrics["class_names"]`` (``metrics.classification_metrics``, binary), SST-2's names.
+    ``metrics`` comes from ``metrics.classification_metrics`` (two classes,
+    named negative and positive) or ``metrics.multiclass_metrics``, whose
+    ``class_names`` label the K rows and columns (notebook 07).
     """
     names = metrics.get("class_names", ["negative", "positive"])
-    size = 2.2 + 0.8 * len(names)
-    figure, axis = plt.subplots(figsize=(size + 0.4, size))
-    ConfusionMatrixDisplay(np.array(metrics["confusion_matrix"]), display_labels=names).plot(ax=axis, colorbar=False)
+    size = 2.4 + 0.7 * len(names)
+    figure, axis = plt.subplots(figsize=(size, size * 0.9))
+    ConfusionMatrixDisplay(np.array(metrics["confusion_matrix"]),
+                           display_labels=names).plot(ax=axis, colorbar=False)
     axis.set_title(title)
     figure.tight_layout()
     return figure
