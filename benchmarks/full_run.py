@@ -32,7 +32,7 @@ weights), 3 epochs, batch size 32 (global, split across GPUs), peak learning
 rate 2e-5, mixed precision (bfloat16 on compute capability ≥ 8.0, otherwise
 float16 with loss scaling), a ``tf.distribute.MirroredStrategy`` over every
 visible GPU. 2% of train (1,347 examples) is held out to choose the best
-epoch, so dev stays untouched. Expected: about 92.7 dev accuracy, the
+epoch, so dev chooses nothing in this run. Expected: about 92.7 dev accuracy, the
 BERT-base SST-2 dev figure reported in the literature (e.g. 92.7 in Sanh et
 al. 2019's DistilBERT comparison table; Devlin et al. 2019 report 93.5 on the
 test set). Time: roughly 10 to 20 minutes per epoch on one recent GPU.

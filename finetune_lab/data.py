@@ -7,13 +7,18 @@ Introduced in notebook 05 (``05_fine_tune_bert``). Every loader returns a
 names (class id k is ``class_names[k]``). It unpacks as a pair,
 ``texts, labels = load_sst2("dev")``, as the binary loaders always returned.
 
-How the workbook uses SST-2's three files (see data/README.md):
+How the workbook uses a data set's parts is the data protocol, stated once in
+data/README.md ("Data protocol"). In short, for SST-2's three files:
 
-- ``train`` is for training. The validation set that early stopping watches
-  is carved out of train only, by ``train_validation_split``.
-- ``dev`` is the held-out evaluation set: never trained on, never used to
-  choose a checkpoint, so its accuracy is comparable to published results.
-- ``test`` is the final test, run once at the end.
+- ``train`` fits the weights. The validation set that early stopping (and
+  the best epoch) uses is carved out of train only, by ``train_validation_split``,
+  grouped by source sentence (``sentence_groups``) so that no phrase of a
+  validation sentence is trained on.
+- ``dev`` is the development set: never trained on, but settings are compared
+  and defaults chosen on it, and errors are analysed on it; so its accuracy for
+  a chosen setting is a little optimistic.
+- ``test`` gives the final numbers of a chosen model, once, at the end; it
+  chooses nothing.
 
 The Financial PhraseBank (three classes) ships with a seeded, stratified
 train / validation / test split; your own single file gets one from
@@ -187,8 +192,8 @@ def load_sst2(split: str, data_dir: str | os.PathLike | None = None) -> Labelled
     """Load one SST-2 split (notebook 05).
 
     Args:
-        split: ``"train"`` (67,349 examples), ``"dev"`` (872, the held-out
-            evaluation set) or ``"test"`` (1,821, the final test).
+        split: ``"train"`` (67,349 examples), ``"dev"`` (872, the development
+            set) or ``"test"`` (1,821, the final test); data/README.md, "Data protocol".
         data_dir: the folder holding the three TSV files; by default see ``sst2_dir``.
 
     Returns:
@@ -1095,13 +1100,14 @@ COURSE_DATASETS = ("sst2", "financial_phrasebank")
 
 
 class DatasetSplits(NamedTuple):
-    """The three roles the course gives a dataset's parts (notebooks 05-07).
+    """The three roles the course gives a dataset's parts (notebooks 05-07; data/README.md, "Data protocol").
 
     ``train``: what the model learns from; the validation split that early
     stopping watches is carved out of it (``train_validation_split``).
-    ``dev``: held out from training; error analysis and every choice made
-    after training (a threshold, a temperature) are made on it.
-    ``test``: the final figure, touched once at the end.
+    ``dev``: the development set, never trained on; settings are compared,
+    defaults and every choice made after training (a threshold, a temperature)
+    are chosen, and errors are analysed on it.
+    ``test``: the final figure of a chosen model, touched once at the end.
     SST-2 has all three; the Financial PhraseBank's shipped split and your own
     file's seeded split are train / validation / test, whose validation part
     plays dev here.

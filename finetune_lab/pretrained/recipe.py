@@ -93,8 +93,9 @@ class Prepared:
         train: the examples the gradient steps see (notebook 05's ``fit_set``).
         validation: the examples early stopping watches (``val_set``; dev with
             ``validate_on_dev``).
-        dev: the held-out evaluation set (SST-2's dev, 872 sentences, by default).
-        test: the final test set (SST-2's test, 1,821 sentences, by default).
+        dev: the development set (SST-2's dev, 872 sentences, by default).
+        test: the final test set (SST-2's test, 1,821 sentences, by default);
+            the roles: data/README.md, "Data protocol".
         class_names: the K class names, in class-id order (also in the model's config).
     """
 
