@@ -355,6 +355,7 @@ def _load_table_with_lines(path, text_column, label_column, label_mapping, delim
         rows = _read_json_lines(path, text_column, label_column)
     else:
         rows = _read_delimited(path, text_column, label_column, delimiter)
+    _reject_token_tags(path, rows, label_column)  # before label_mapping or class_names could "fix" the labels
     raw_labels = [(line, label) for line, _, label in rows]
     labels, names = _labels_to_ids(path, raw_labels, label_column, label_mapping, class_names)
     return LabelledTexts([text for _, text, _ in rows], labels, names), [line for line, _, _ in rows]
@@ -577,23 +578,36 @@ def _labels_to_ids(path: Path, raw_labels: list[tuple[int, str]], column: str,
     if label_mapping is not None:
         labels, names = _map_labels(path, raw_labels, column, label_mapping, class_names)
     else:
-        _reject_token_tags(path, raw_labels, column)
         labels, names = _interpret_labels(path, raw_labels, column, class_names)
     _check_every_class_occurs(path, labels, names, column, label_mapping, class_names)
     return labels, names
 
 
-def _reject_token_tags(path: Path, raw_labels: list[tuple[int, str]], column: str) -> None:
-    """Named-entity tags (``B-PER``, ``I-ORG``, ``O``) mean one token per line: token classification."""
-    first_line = _first_lines(raw_labels)
+def _reject_token_tags(path: Path, rows: list[tuple[int, str, str]], column: str) -> None:
+    """Raise for a token-per-line file: named-entity tags (``B-PER``, ``I-ORG``, ``O``) as labels.
+
+    CoNLL-2003 and its kind label each *token*, one per line: token
+    classification, which this loader (one class per text: sequence
+    classification) cannot learn, and which no ``label_mapping`` turns into
+    text classes. Recognised when every label is a tag of the BIO/BIOES scheme,
+    at least one with a prefix (``B-``, ``I-``, ``E-``, ``S-``), and either
+    ``O`` is among them or nearly every text (90%) is a single token.
+    Checked before ``label_mapping`` and ``class_names`` are applied, so that
+    neither error message suggests mapping tags to classes.
+    """
+    first_line = _first_lines([(line, label) for line, _, label in rows])
     values = [key for key in first_line if isinstance(key, str)]
-    if "O" in values and len(values) == len(first_line) > 1 and all(_TOKEN_TAG.match(value) for value in values):
-        first_tag = next(value for value in values if value != "O")
-        raise _error(path, f"the labels ({_show_all(values)}) are named-entity tags, one per token: this "
-                     "file labels each token, which is token classification, not text classification",
-                     "give each whole text (a sentence or a document) one class label, one text per line; "
-                     "tagging tokens needs a token-classification model, which this workbook does not cover",
-                     line=first_line[first_tag], column=column)
+    if len(values) != len(first_line) or len(values) < 2 or not all(_TOKEN_TAG.match(value) for value in values):
+        return
+    single_tokens = sum(len(text.split()) == 1 for _, text, _ in rows) / len(rows)
+    if "O" not in values and single_tokens < 0.9:
+        return
+    first_tag = next(value for value in values if value != "O")
+    raise _error(path, f"the labels ({_show_all(values)}) are named-entity tags, one per token: this "
+                 "file labels each token, which is token classification, not text classification",
+                 "give each whole text (a sentence or a document) one class label, one text per line; "
+                 "tagging tokens needs a token-classification model, which this workbook does not cover",
+                 line=first_line[first_tag], column=column)
 
 
 def _interpret_labels(path: Path, raw_labels: list[tuple[int, str]], column: str,
@@ -779,7 +793,8 @@ def _maximal_containers(texts: Sequence[str]) -> dict[str, int]:
     known = set(texts)
     container: dict[str, int] = {}
     num_maximal = 0
-    for text in sorted(known, key=lambda text: -len(text.split())):
+    # Ties in length go in text order, not the set's, which changes with each process's hash seed.
+    for text in sorted(known, key=lambda text: (-len(text.split()), text)):
         if text in container:          # a word sequence of a longer text seen before: not maximal
             continue
         words = text.split()

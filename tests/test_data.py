@@ -3,7 +3,10 @@
 import collections
 import hashlib
 import importlib.util
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -401,6 +404,17 @@ def test_grouped_split_of_a_toy_treebank_keeps_sentences_whole(seed):
     assert sorted(train_texts + validation_texts) == sorted(texts)
 
 
+def test_grouped_split_is_the_same_in_every_process(tmp_path):
+    """Python's string hashing changes with each process (PYTHONHASHSEED): the split must not."""
+    script = ("import sys; sys.path.insert(0, sys.argv[1]); from finetune_lab.data import *; "
+              "texts = load_sst2('train').texts[:3000]; labels = load_sst2('train').labels[:3000]; "
+              "print(train_validation_split(texts, labels, 0.1, 0, groups=sentence_groups(texts))[2][:50])")
+    outputs = {subprocess.run([sys.executable, "-c", script, str(REPO)], capture_output=True, text=True, check=True,
+                              env={**os.environ, "PYTHONHASHSEED": hash_seed}).stdout
+               for hash_seed in ("1", "2", "3")}
+    assert len(outputs) == 1
+
+
 def test_share_contained_counts_word_sequences_not_substrings():
     assert share_contained(["moving film", "dull", "ill"], ["a good and moving film", "but dull"]) == 2 / 3
     assert share_contained([], ["anything"]) == 0.0
@@ -701,6 +715,38 @@ def test_a_conll_token_per_line_file_is_recognised_as_token_classification(tmp_p
     _assert_names(message, path, 2, "ner", "give each whole text", "token-classification model")
     assert '("B-ORG", "O", "B-MISC", "B-PER") are named-entity tags' in message
     assert "token classification, not text classification" in message
+
+
+CONLL_LINES = ("token\tner\nEU\tB-ORG\nrejects\tO\nGerman\tB-MISC\ncall\tO\nPeter\tB-PER\n"
+               "Blackburn\tI-PER\n")
+
+
+@pytest.mark.parametrize("options", [
+    {},
+    {"label_mapping": {"O": 0, "B-ORG": 1}},                       # a partial mapping of tags to 0/1
+    {"label_mapping": {"O": 0, "B-ORG": 1, "B-MISC": 1, "B-PER": 1, "I-PER": 1}},   # a complete one
+    {"class_names": ["negative", "positive"]},
+    {"class_names": ["O", "B-ORG", "B-MISC", "B-PER", "I-PER"]},
+], ids=["plain", "partial-mapping", "full-mapping", "other-class-names", "tag-class-names"])
+def test_a_token_per_line_file_points_to_token_classification_never_to_a_label_mapping(tmp_path, options):
+    path = _write(tmp_path, "ner.tsv", CONLL_LINES)
+    message = _load_error(path, text_column="token", label_column="ner", **options)
+    assert message.count("\n") == 0
+    assert "token classification, not text classification" in message
+    assert "token-classification model" in message
+    assert "label_mapping" not in message and "class id" not in message
+
+
+def test_a_token_per_line_file_without_o_tags_is_still_recognised(tmp_path):
+    path = _write(tmp_path, "entities.tsv", "token\tner\nEU\tB-ORG\nGerman\tB-MISC\nPeter\tB-PER\n"
+                  "Blackburn\tI-PER\n")
+    message = _load_error(path, text_column="token", label_column="ner")
+    assert "token classification, not text classification" in message and "label_mapping" not in message
+
+
+def test_sentences_labelled_with_tag_like_names_but_no_o_still_load(tmp_path):
+    path = _write(tmp_path, "teams.csv", "text,label\nthe red team won again,B-red\nthe blue side lost,B-blue\n")
+    assert load_labelled_table(path, "text", "label").class_names == ("B-blue", "B-red")
 
 
 def test_labels_named_o_and_b_dash_something_alone_are_not_taken_for_tags(tmp_path):
