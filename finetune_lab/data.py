@@ -813,20 +813,22 @@ def share_contained(texts: Sequence[str], in_texts: Sequence[str]) -> float:
     one whose words (and sentence) the model was trained on. Dev, whose
     sentences are not cut from train, scores about 0.
 
+    How: the texts of ``in_texts``, longest first; one that is a word sequence
+    of a longer one already taken adds nothing and is skipped, so only the
+    maximal texts' word sequences are enumerated (as in ``sentence_groups``).
+
     Returns:
         A float in [0, 1]; 0.0 for no ``texts``.
     """
     wanted = set(texts)
-    found: set[str] = set()
-    longest = max((len(text.split()) for text in wanted), default=0)
-    for text in set(in_texts):
+    relevant = wanted | set(in_texts)   # only these word sequences are ever looked up
+    covered: set[str] = set()
+    for text in sorted(set(in_texts), key=lambda text: -len(text.split())):
+        if text in covered:
+            continue
         words = text.split()
-        for i in range(len(words)):
-            for j in range(i + 1, min(len(words), i + longest) + 1):
-                phrase = " ".join(words[i:j])
-                if phrase in wanted:
-                    found.add(phrase)
-    return sum(text in found for text in texts) / len(texts) if len(texts) else 0.0
+        covered |= {" ".join(words[i:j]) for i in range(len(words)) for j in range(i + 1, len(words) + 1)} & relevant
+    return sum(text in covered for text in texts) / len(texts) if len(texts) else 0.0
 
 
 def train_validation_split(
