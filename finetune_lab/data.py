@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Iterator, Mapping, NamedTuple, Sequence
 
 import numpy as np
-from sklearn.model_selection import train_test_split
+from sklearn.model_selection import StratifiedGroupKFold, train_test_split
 from sklearn.utils import resample
 
 SST2_SPLITS = ("train", "dev", "test")
@@ -729,43 +729,162 @@ def _check_pair(texts: Sequence[str], labels: Sequence[int] | np.ndarray) -> np.
     return labels
 
 
+def sentence_groups(texts: Sequence[str], within: Sequence[str] | None = None) -> np.ndarray:
+    """Group phrases by the sentence they were cut from: SST-2's train (notebooks 03 and 05).
+
+    SST-2's training file holds whole sentences *and* phrases cut from them
+    ("a gorgeous , witty , seductive movie ." next to "witty , seductive"). A
+    phrase's group is the one *maximal* text of ``within`` that contains it as
+    a contiguous word sequence (words split on spaces); a text contained in no
+    other text is maximal and is its own group. A phrase contained in several
+    maximal texts (``"good"``, ``"the film"``; how many: data/README.md)
+    belongs to no single sentence and gets group
+    ``-1``: ``train_validation_split`` always keeps it in training, because
+    wherever it went, a training sentence that contains it would leak it.
+
+    How: the texts of ``within``, longest first; a text that is no word
+    sequence of an earlier maximal text is maximal, and every word sequence of
+    it that is also a text of ``within`` is entered in a dict, to its group id.
+    Cost: about ``sum(n_words**2) / 2`` set look-ups over the maximal texts
+    only (seconds for SST-2's 67,349 texts; measured in data/README.md).
+
+    Args:
+        texts: the ``num_examples`` texts to group, each a text of ``within``.
+        within: the whole set the groups are defined over (SST-2's 67,349
+            training texts when ``texts`` is a subset of them); by default ``texts``.
+
+    Returns:
+        ``int64`` array of shape ``(num_examples,)``: the group id of each text
+        (the same text always gets the same id), ``-1`` for a phrase of several sentences.
+
+    Raises:
+        ValueError: a text of ``texts`` that is not in ``within``.
+    """
+    within = list(texts if within is None else within)
+    container = _maximal_containers(within)
+    missing = [text for text in texts if text not in container]
+    if missing:
+        raise ValueError(f"{len(missing)} texts are not in `within`, e.g. {missing[0]!r}: pass within= "
+                         "the full set the texts were drawn from (e.g. load_sst2('train').texts)")
+    return np.array([container[text] for text in texts], dtype=np.int64)
+
+
+def _maximal_containers(texts: Sequence[str]) -> dict[str, int]:
+    """``{text: id of the one maximal text containing it, or -1 if several}`` over ``texts``."""
+    known = set(texts)
+    container: dict[str, int] = {}
+    num_maximal = 0
+    for text in sorted(known, key=lambda text: -len(text.split())):
+        if text in container:          # a word sequence of a longer text seen before: not maximal
+            continue
+        words = text.split()
+        inside = {" ".join(words[i:j]) for i in range(len(words)) for j in range(i + 1, len(words) + 1)}
+        for phrase in inside & known:
+            container[phrase] = num_maximal if phrase not in container else -1
+        num_maximal += 1
+    return container
+
+
+def share_contained(texts: Sequence[str], in_texts: Sequence[str]) -> float:
+    """The share of ``texts`` that occur as a contiguous word sequence of some text of ``in_texts``.
+
+    Measures how much a validation set leaks: with ``texts`` the validation
+    texts and ``in_texts`` the training texts, a contained validation phrase is
+    one whose words (and sentence) the model was trained on. Dev, whose
+    sentences are not cut from train, scores about 0.
+
+    Returns:
+        A float in [0, 1]; 0.0 for no ``texts``.
+    """
+    wanted = set(texts)
+    found: set[str] = set()
+    longest = max((len(text.split()) for text in wanted), default=0)
+    for text in set(in_texts):
+        words = text.split()
+        for i in range(len(words)):
+            for j in range(i + 1, min(len(words), i + longest) + 1):
+                phrase = " ".join(words[i:j])
+                if phrase in wanted:
+                    found.add(phrase)
+    return sum(text in found for text in texts) / len(texts) if len(texts) else 0.0
+
+
 def train_validation_split(
     texts: Sequence[str],
     labels: Sequence[int] | np.ndarray,
     validation_fraction: float = 0.1,
     seed: int = 0,
+    groups: Sequence[int] | np.ndarray | None = None,
 ) -> tuple[list[str], np.ndarray, list[str], np.ndarray]:
-    """Carve a seeded validation set out of training data, stratified by label (notebook 05).
+    """Carve a seeded validation set out of training data, stratified by label (notebooks 03 and 05).
 
-    Use it on SST-2 train only: dev stays the held-out evaluation set. Each
-    label keeps its share in both parts, so early stopping watches a validation
-    set that looks like the training data.
+    Use it on training data only (the protocol: data/README.md, "Data
+    protocol"). Each label keeps its share in both parts, so early stopping
+    watches a validation set that looks like the training data.
+
+    Without ``groups`` (your own files, the Financial PhraseBank): scikit-learn's
+    ``train_test_split``, stratified; the validation size is
+    ``ceil(validation_fraction * num_examples)``.
+
+    With ``groups`` (SST-2: ``sentence_groups``): examples of one group go to
+    the same side, so no phrase of a validation sentence is trained on.
+    scikit-learn's ``StratifiedGroupKFold`` (shuffled with ``seed``) deals the
+    groups into ``round(num_grouped / (validation_fraction * num_examples))``
+    folds whose label shares are as equal as whole groups allow, and the first
+    fold is the validation set: its size is ``validation_fraction`` of the
+    examples up to about one fold's rounding, its label shares close to the
+    whole's. Examples of group ``-1`` (a phrase of several sentences) always train.
 
     Args:
         texts: ``num_examples`` training texts.
         labels: shape ``(num_examples,)``, class ids (0/1 for SST-2; any K).
-        validation_fraction: share held out, in (0, 1); scikit-learn rounds
-            the validation size up, ``ceil(validation_fraction * num_examples)``.
+        validation_fraction: share held out, in (0, 1).
         seed: the same seed gives the same split.
+        groups: optional, shape ``(num_examples,)``, integer group ids; ``-1``: always in training.
 
     Returns:
         ``(train_texts, train_labels, validation_texts, validation_labels)``;
         texts as ``list[str]``, labels ``int64`` of shapes ``(num_train,)`` and
-        ``(num_validation,)``. Every example lands in exactly one part.
+        ``(num_validation,)``, each part in a seeded random order. Every
+        example lands in exactly one part.
 
     Raises:
-        ValueError: ``validation_fraction`` outside (0, 1), texts and labels
-            of different lengths, or (from scikit-learn) a class with a single
-            example or a validation set smaller than the number of classes.
+        ValueError: ``validation_fraction`` outside (0, 1), texts, labels or
+            groups of different lengths, or (from scikit-learn) a class with a
+            single example, a validation set smaller than the number of
+            classes, or fewer groups than folds.
     """
     labels = _check_pair(texts, labels)
     if isinstance(validation_fraction, bool) or not isinstance(validation_fraction, (int, float)) \
             or not 0 < validation_fraction < 1:
         raise ValueError(f"validation_fraction must be a number strictly between 0 and 1 "
                          f"(e.g. 0.1 for 10%), got {validation_fraction!r}")
-    train_texts, validation_texts, train_labels, validation_labels = train_test_split(
-        list(texts), labels, test_size=validation_fraction, random_state=seed, stratify=labels)
-    return train_texts, train_labels, validation_texts, validation_labels
+    if groups is None:
+        train_texts, validation_texts, train_labels, validation_labels = train_test_split(
+            list(texts), labels, test_size=validation_fraction, random_state=seed, stratify=labels)
+        return train_texts, train_labels, validation_texts, validation_labels
+    groups = np.asarray(groups, dtype=np.int64)
+    if groups.shape != labels.shape:
+        raise ValueError(f"groups must hold one group id per text: got {len(texts)} texts and groups of "
+                         f"shape {groups.shape}")
+    texts = list(texts)
+    train_index, validation_index = _grouped_split(labels, groups, validation_fraction, seed)
+    return ([texts[i] for i in train_index], labels[train_index],
+            [texts[i] for i in validation_index], labels[validation_index])
+
+
+def _grouped_split(labels: np.ndarray, groups: np.ndarray, validation_fraction: float,
+                   seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(train indices, validation indices)``: one ``StratifiedGroupKFold`` fold validates; group -1 trains."""
+    grouped = np.flatnonzero(groups >= 0)                                  # (num_grouped,)
+    target = validation_fraction * len(labels)
+    num_folds = max(2, round(len(grouped) / target))
+    folds = StratifiedGroupKFold(n_splits=num_folds, shuffle=True, random_state=seed)
+    _, fold = next(folds.split(grouped, labels[grouped], groups[grouped]))
+    validation = grouped[fold]
+    train = np.setdiff1d(np.arange(len(labels)), validation)
+    rng = np.random.default_rng(seed)
+    return rng.permutation(train), rng.permutation(validation)
 
 
 def subsample(

@@ -22,6 +22,8 @@ from finetune_lab.data import (
     load_labelled_table,
     load_sst2,
     read_financial_phrasebank,
+    sentence_groups,
+    share_contained,
     subsample,
     train_validation_split,
     train_validation_test_split,
@@ -359,6 +361,90 @@ def test_split_rejects_a_fraction_outside_zero_one(fraction):
 def test_split_rejects_texts_and_labels_of_different_lengths():
     with pytest.raises(ValueError, match="same length"):
         train_validation_split(["a", "b", "c"], [0, 1], 0.5)
+
+
+# A toy treebank: two sentences, their phrases, a phrase of both ("good"), and a sentence on its own.
+TOY_TREEBANK = [
+    ("a good and moving film", 1), ("good and moving", 1), ("moving film", 1), ("moving", 1),
+    ("a good but dull plot", 0), ("dull plot", 0), ("but dull", 0), ("dull", 0),
+    ("good", 1), ("the worst", 0),
+]
+
+
+def test_sentence_groups_of_a_toy_treebank():
+    texts = [text for text, _ in TOY_TREEBANK]
+    groups = sentence_groups(texts)
+    film, plot = groups[0], groups[4]
+    assert film != plot and film >= 0 and plot >= 0
+    assert groups.tolist() == [film] * 4 + [plot] * 4 + [-1, groups[9]]
+    assert groups[9] not in (film, plot, -1)
+    assert groups.dtype == np.int64 and groups.shape == (10,)
+
+
+def test_sentence_groups_of_a_subset_follow_the_whole_set():
+    texts = [text for text, _ in TOY_TREEBANK]
+    # "good and moving" and "moving film" contain each other nowhere, but share the sentence not drawn.
+    subset = ["good and moving", "moving film", "dull plot"]
+    groups = sentence_groups(subset, within=texts)
+    assert groups[0] == groups[1] != groups[2]
+    with pytest.raises(ValueError, match="not in `within`"):
+        sentence_groups(["a new text"], within=texts)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_grouped_split_of_a_toy_treebank_keeps_sentences_whole(seed):
+    texts, labels = zip(*(TOY_TREEBANK * 1))
+    groups = sentence_groups(texts)
+    train_texts, _, validation_texts, _ = train_validation_split(texts, labels, 0.4, seed, groups=groups)
+    assert share_contained(validation_texts, train_texts) == 0
+    assert "good" in train_texts  # a phrase of several sentences always trains
+    assert sorted(train_texts + validation_texts) == sorted(texts)
+
+
+def test_share_contained_counts_word_sequences_not_substrings():
+    assert share_contained(["moving film", "dull", "ill"], ["a good and moving film", "but dull"]) == 2 / 3
+    assert share_contained([], ["anything"]) == 0.0
+
+
+@pytest.fixture(scope="module")
+def sst2_groups(sst2_train):
+    return sentence_groups(sst2_train.texts)
+
+
+def test_sst2_groups_hold_sentences_and_few_shared_phrases(sst2_train, sst2_groups):
+    num_sentences = len(set(sst2_groups[sst2_groups >= 0].tolist()))
+    assert 5_000 < num_sentences < 9_000  # GLUE's train: the treebank's 6,920 training sentences, about
+    assert 0 < np.mean(sst2_groups < 0) < 0.1
+
+
+@pytest.mark.parametrize("num_examples", [8_000, 0])
+def test_grouped_split_of_sst2_leaks_nothing_and_the_plain_split_does(sst2_train, sst2_groups, num_examples):
+    texts, labels = subsample(*sst2_train, num_examples, seed=0)
+    groups = sentence_groups(texts, within=sst2_train.texts)
+    plain = train_validation_split(texts, labels, 0.1, seed=0)
+    grouped = train_validation_split(texts, labels, 0.1, seed=0, groups=groups)
+    assert share_contained(plain[2], plain[0]) > 0.2
+    assert share_contained(grouped[2], grouped[0]) == 0
+    group_of = dict(zip(texts, groups))
+    assert not {group_of[t] for t in grouped[2]} & {group_of[t] for t in grouped[0]}
+    target = 0.1 * len(texts)
+    assert abs(len(grouped[2]) - target) <= 0.1 * target
+    assert abs(grouped[3].mean() - labels.mean()) < 0.02   # stratification kept, up to whole groups
+    assert collections.Counter(grouped[0] + grouped[2]) == collections.Counter(texts)
+
+
+def test_grouped_split_is_deterministic_for_a_seed_and_differs_between_seeds(sst2_train):
+    texts, labels = subsample(*sst2_train, 3_000, seed=1)
+    groups = sentence_groups(texts, within=sst2_train.texts)
+    first, again, other = (train_validation_split(texts, labels, 0.1, seed, groups=groups) for seed in (1, 1, 2))
+    assert first[2] == again[2] and first[0] == again[0] and np.array_equal(first[3], again[3])
+    assert first[2] != other[2]
+
+
+def test_grouped_split_rejects_groups_of_another_length():
+    texts, labels = _toy(10)
+    with pytest.raises(ValueError, match="one group id per text"):
+        train_validation_split(texts, labels, 0.5, groups=[0, 1])
 
 
 def test_subsample_size_stratification_and_membership():

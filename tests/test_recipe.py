@@ -27,8 +27,9 @@ def notebook_05_steps(params):
     train_texts, train_labels = splits.train
     subset_texts, subset_labels = data.subsample(train_texts, train_labels, params["num_train_examples"],
                                                  params["seed"])
+    groups = data.sentence_groups(subset_texts, within=train_texts) if params["dataset"] == "sst2" else None
     fit_texts, fit_labels, val_texts, val_labels = data.train_validation_split(
-        subset_texts, subset_labels, params["validation_fraction"], params["seed"])
+        subset_texts, subset_labels, params["validation_fraction"], params["seed"], groups=groups)
     encoder, tokenizer, load_info = models.load_classifier(params["model"], gpu_available=hardware.kind == "GPU",
                                                            class_names=splits.train.class_names)
     fit_set = batches.encode(tokenizer, fit_texts, fit_labels, params["max_seq_len"])
@@ -54,7 +55,7 @@ def test_recipe_run_trains_the_weights_of_notebook_05s_steps(tiny_bert_checkpoin
 
     assert result.train.texts == fit_set.texts and result.validation.texts == val_set.texts
     assert result.load_info.new_weights  # the head is new: its seeded initialisation is compared too
-    assert len(result.history.step_loss) == math.ceil(128 / 16) * len(history.validation_loss)
+    assert len(result.history.step_loss) == math.ceil(len(fit_set) / 16) * len(history.validation_loss)
     for name in ("step_loss", "step_learning_rate", "train_loss", "validation_loss", "validation_accuracy"):
         np.testing.assert_allclose(getattr(result.history, name), getattr(history, name), rtol=1e-6, err_msg=name)
     assert (result.history.best_epoch, result.history.stopped_early) == (history.best_epoch, history.stopped_early)
@@ -91,9 +92,11 @@ def test_the_recipes_defaults_are_the_specifications(tiny_bert_checkpoint):
     spec = SPEC_DEFAULTS
     assert prepared.params == dict(spec, model=tiny_bert_checkpoint)
     assert recipe.parameters() == spec
-    num_validation = math.ceil(spec["validation_fraction"] * spec["num_train_examples"])
-    assert (len(prepared.train), len(prepared.validation)) == (spec["num_train_examples"] - num_validation,
-                                                               num_validation)
+    # SST-2's split is grouped by sentence: its size is the fraction's up to whole folds of groups.
+    assert len(prepared.train) + len(prepared.validation) == spec["num_train_examples"]
+    target = spec["validation_fraction"] * spec["num_train_examples"]
+    assert abs(len(prepared.validation) - target) <= 0.1 * target
+    assert data.share_contained(prepared.validation.texts, prepared.train.texts) == 0
     assert prepared.train.max_seq_len == spec["max_seq_len"]
     steps = math.ceil(len(prepared.train) / spec["batch_size"]) * spec["epochs"]
     assert prepared.num_train_steps == steps

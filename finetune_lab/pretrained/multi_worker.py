@@ -73,9 +73,11 @@ def load(name: str, gpu_available: bool):
 
 def prepare_data(tokenizer, args) -> tuple[batches.Encoded, batches.Encoded, batches.Encoded]:
     """Train, validation (held out of train) and dev, encoded; the same on every worker (seeded)."""
-    texts, labels = data.subsample(*data.load_sst2("train"), args.num_train_examples, args.seed)
+    train = data.load_sst2("train")
+    texts, labels = data.subsample(*train, args.num_train_examples, args.seed)
+    groups = data.sentence_groups(texts, within=train.texts)  # a sentence and its phrases on one side
     texts, labels, val_texts, val_labels = data.train_validation_split(texts, labels, args.validation_fraction,
-                                                                       args.seed)
+                                                                       args.seed, groups=groups)
     dev = data.subsample(*data.load_sst2("dev"), args.dev_examples, args.seed)
     return tuple(batches.encode(tokenizer, t, y, args.max_seq_len)
                  for t, y in ((texts, labels), (val_texts, val_labels), dev))

@@ -180,6 +180,9 @@ def load_data(params: Mapping[str, Value], validate_on_dev: bool = False
               ) -> tuple[dict[str, tuple[list[str], np.ndarray]], tuple[str, ...]]:
     """The seeded subset and its validation split, as notebook 05's section 1 draws them.
 
+    For SST-2 the validation split is grouped by source sentence (``data.sentence_groups``),
+    so no phrase of a validation sentence is trained on.
+
     Returns:
         ``({"train": (texts, labels), "validation": ..., "dev": ..., "test": ...}, class_names)``;
         with ``validate_on_dev`` the whole subset trains and validation is dev.
@@ -189,8 +192,11 @@ def load_data(params: Mapping[str, Value], validate_on_dev: bool = False
     held_out = {"dev": tuple(splits.dev), "test": tuple(splits.test)}
     if validate_on_dev:
         return {"train": (texts, labels), "validation": held_out["dev"], **held_out}, splits.train.class_names
+    # SST-2's train holds phrases of the same sentences: a sentence and its phrases go to the same side
+    # (data/README.md, "Data protocol"). Your own file and the Financial PhraseBank split as they always did.
+    groups = data.sentence_groups(texts, within=splits.train.texts) if params["dataset"] == "sst2" else None
     fit_texts, fit_labels, val_texts, val_labels = data.train_validation_split(
-        texts, labels, params["validation_fraction"], params["seed"])
+        texts, labels, params["validation_fraction"], params["seed"], groups=groups)
     return ({"train": (fit_texts, fit_labels), "validation": (val_texts, val_labels), **held_out},
             splits.train.class_names)
 
