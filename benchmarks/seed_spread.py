@@ -103,6 +103,8 @@ def markdown(result: dict) -> str:
     rows = "\n".join(f"| {r['seed']} | {r['epochs_run']} ({r['best_epoch']}) | {r['validation_accuracy']:.4f} | "
                      f"{r['dev_accuracy']:.4f} | {r['dev_loss']:.4f} | {r['minutes']:.1f} |" for r in result["runs"])
     m = result["machine"]
+    split_words = ("the recipe's split, grouped by source sentence" if result.get("split", "grouped") == "grouped"
+                   else "at random, the old leaky split")
     return f"""# Seed spread of notebook 05's recipe ({result['head']} head, {result.get('split', 'grouped')} validation split)
 
 Written by `{result['command']}` ({result['finished']}).
@@ -110,8 +112,8 @@ Written by `{result['command']}` ({result['finished']}).
 - Machine: {m['cpu']}, {m['cores']} cores; TensorFlow {m['tensorflow']}, transformers {m['transformers']}
 - Model: {result['runs'][0]['model']}; device: {result['runs'][0]['device']}
 - Notebook 05's default parameters, the seed changed: `{json.dumps(result['parameters'])}`
-- Validation: {result['runs'][0]['validation_examples']} examples split from the training subset (the split the
-  recipe uses); dev: {result['runs'][0]['dev_examples']} sentences. Minutes include loading and evaluation, on a
+- Validation: {result['runs'][0]['validation_examples']} examples split from the training subset ({split_words});
+  dev: {result['runs'][0]['dev_examples']} sentences. Minutes include loading and evaluation, on a
   machine shared with other work (timings inflated).
 
 | seed | epochs run (best) | validation accuracy (best epoch) | dev accuracy | dev loss | minutes |
