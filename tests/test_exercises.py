@@ -245,3 +245,61 @@ def test_early_stopping_check(student, phrase):
 def test_sklearn_C_check(student, phrase):
     result = check_sklearn_C(student)
     assert_correct(result) if phrase is None else assert_hint(result, phrase)
+
+
+# ---------------------------------------------------------------- notebook 05
+
+def test_the_reference_schedule_is_transformers_create_optimizer_at_every_step():
+    import finetune_lab.pretrained  # noqa: F401  (Keras 2 before TensorFlow)
+    from transformers import create_optimizer
+    for num_steps, peak, warmup in ((50, 1e-4, 5), (450, 1e-4, 45), (7, 3e-5, 1)):
+        _, schedule = create_optimizer(init_lr=peak, num_train_steps=num_steps, num_warmup_steps=warmup)
+        ours = [exercises.warmup_linear_decay(step, num_steps, peak, warmup) for step in range(num_steps + 1)]
+        np.testing.assert_allclose(ours, [float(schedule(step)) for step in range(num_steps + 1)], rtol=1e-5,
+                                   atol=1e-12)
+
+
+def correct_schedule(step, num_steps, learning_rate, warmup_steps):
+    if step < warmup_steps:
+        return learning_rate * step / warmup_steps
+    return learning_rate * max(0.0, (num_steps - step) / (num_steps - warmup_steps))
+
+
+@pytest.mark.parametrize("student, phrase", [
+    (correct_schedule, None),
+    (lambda s, n, lr, w: lr * min(1.0, (s + 1) / w) if s < w else correct_schedule(s, n, lr, w), "off by one in the warm-up"),
+    (lambda s, n, lr, w: lr * s / w if s < w else lr, "no decay"),
+    (lambda s, n, lr, w: lr * s / w if s < w else lr * (1 - s / n), "not step / num_steps"),
+    (lambda s, n, lr, w: lr * (n - s) / (n - w) if s >= w else lr, "no warm-up"),
+    (lambda s, n, lr, w: correct_schedule(s + 1, n, lr, w) if s >= w else lr * s / w, "off by one in the decay"),
+    (lambda s, n, lr, w: lr * s / n, "compare your rates"),
+    (not_written_yet, "NotImplementedError"),
+])
+def test_warmup_schedule_check(student, phrase):
+    result = exercises.check_warmup_schedule(student)
+    assert_correct(result) if phrase is None else assert_hint(result, phrase)
+
+
+def keras_loss(**settings):
+    import finetune_lab.pretrained  # noqa: F401  (Keras 2 before TensorFlow)
+    import tensorflow as tf
+    return tf.keras.losses.SparseCategoricalCrossentropy(**settings)
+
+
+def softmax_twice(labels, logits):
+    import tensorflow as tf
+    return keras_loss(from_logits=True)(labels, tf.nn.softmax(logits))
+
+
+@pytest.mark.parametrize("make_student, phrase", [
+    (lambda: keras_loss(from_logits=True), None),
+    (lambda: keras_loss(from_logits=False), "from_logits=False"),
+    (lambda: keras_loss(), "from_logits=False"),  # Keras's default is from_logits=False
+    (lambda: softmax_twice, "softmax applied twice"),
+    (lambda: keras_loss(from_logits=True, reduction="sum"), "sum over the batch"),
+    (lambda: (lambda labels, logits: 0.5), "expected"),
+    (lambda: None, "set my_loss"),
+])
+def test_loss_for_logits_check(make_student, phrase):
+    result = exercises.check_loss_for_logits(make_student())
+    assert_correct(result) if phrase is None else assert_hint(result, phrase)

@@ -231,3 +231,47 @@ def test_random_bert_is_bert_base_by_default():
     assert counts["total"] - counts["head"] == 109_482_240 and counts["head"] == 768 * 2 + 2
     tiny = models.random_bert(**models.TINY_BERT)
     assert (tiny.config.num_hidden_layers, tiny.config.hidden_size) == (2, 32)
+
+
+# --------------------------------------------------------------- the mean-pooling head
+
+def test_masked_mean_pooling_leaves_the_padding_out():
+    import tensorflow as tf
+    hidden = tf.constant(np.arange(2 * 4 * 3, dtype=np.float32).reshape(2, 4, 3))
+    mask = tf.constant([[1, 1, 1, 1], [1, 1, 0, 0]])
+    pooled = models.MaskedMeanPooling()(hidden, mask).numpy()
+    np.testing.assert_allclose(pooled[0], hidden.numpy()[0].mean(axis=0))
+    np.testing.assert_allclose(pooled[1], hidden.numpy()[1, :2].mean(axis=0))  # not the mean over 4 positions
+
+
+def test_mean_pooling_classifier_gives_a_sentence_the_same_logits_alone_and_in_a_padded_batch():
+    import tensorflow as tf
+    from finetune_lab.pretrained import device
+    device.set_seed(0)
+    classifier = models.random_bert(**models.TINY_BERT)
+    model = models.mean_pooling_classifier(classifier)
+    ids = tf.constant([[101, 2023, 2003, 2204, 102], [101, 2919, 102, 0, 0]])
+    mask = tf.cast(ids != 0, tf.int32)
+    batch = {"input_ids": ids, "attention_mask": mask, "token_type_ids": tf.zeros_like(ids)}
+    short = {name: value[1:, :3] for name, value in batch.items()}
+    np.testing.assert_allclose(model(batch).logits.numpy()[1], model(short).logits.numpy()[0], atol=1e-5)
+    # The oracle: the dense layer on the mean of the encoder's vectors over the real tokens.
+    hidden = classifier.bert(short).last_hidden_state.numpy()[0]
+    expected = hidden.mean(axis=0) @ model.classifier.kernel.numpy() + model.classifier.bias.numpy()
+    np.testing.assert_allclose(model(short).logits.numpy()[0], expected, atol=1e-5)
+    assert model(batch).logits.shape == (2, 2)
+
+
+def test_mean_pooling_classifier_trains_the_encoder_and_its_new_head_not_the_pooler():
+    classifier = models.random_bert(**models.TINY_BERT)
+    model = models.mean_pooling_classifier(classifier)
+    names = [v.name for v in model.trainable_variables]
+    assert not any("pooler" in name for name in names)
+    assert any("encoder/layer_._0" in name for name in names)
+    assert sum("classifier" in name for name in names) == 2 and model.classifier.kernel.shape == (32, 2)
+
+
+def test_mean_pooling_classifier_refuses_a_model_without_a_bert_encoder():
+    import tensorflow as tf
+    with pytest.raises(ValueError, match="no .bert encoder"):
+        models.mean_pooling_classifier(tf.keras.Sequential())

@@ -1,4 +1,4 @@
-"""Self-checks for the exercises at the end of notebooks 01, 02 and 03.
+"""Self-checks for the exercises at the end of notebooks 01, 02, 03 and 05.
 
 Each ``check_*`` function calls the student's function on small fixed
 inputs, compares the result with the reference from this package, and, when
@@ -449,3 +449,122 @@ def check_sklearn_C(student_function: Callable) -> CheckResult:
         if not result.passed:
             return _not_yet(f"for weight_decay={lam:g}, num_examples={n}: " + result.message.removeprefix("Not yet: "))
     return _correct("C = 1 / (weight_decay * num_examples).")
+
+
+# ---------------------------------------------------------------- notebook 05
+
+def warmup_linear_decay(step: int, num_steps: int, learning_rate: float, warmup_steps: int) -> float:
+    """η at ``step`` (0-based): the reference answer of notebook 05's exercise 1.
+
+    transformers' ``create_optimizer`` schedule (``WarmUp`` around a
+    ``PolynomialDecay`` of power 1): ``η·step/warmup_steps`` while
+    ``step < warmup_steps``, then ``η·(1 − (step − warmup_steps)/(num_steps − warmup_steps))``,
+    never below 0. ``tests/test_exercises.py`` checks it against transformers at every step.
+    """
+    if step < warmup_steps:
+        return learning_rate * step / warmup_steps
+    return learning_rate * max(0.0, 1 - (step - warmup_steps) / (num_steps - warmup_steps))
+
+
+_SCHEDULE_05 = (50, 1e-4, 5)  # num_steps, peak learning rate, warm-up steps
+
+
+def _schedule_mistakes(num_steps: int, peak: float, warmup: int) -> list[tuple[list[float], str]]:
+    """Wrong schedules on the fixture, each with its hint."""
+    def over_steps(rule):
+        return [rule(step) for step in range(num_steps)]
+
+    def decay(step):
+        return peak * max(0.0, 1 - (step - warmup) / (num_steps - warmup))
+
+    return [
+        (over_steps(lambda s: peak * (s + 1) / warmup if s < warmup else decay(s)),
+         "off by one in the warm-up: at step 0 the rate is 0 (step / warmup_steps), not 1/warmup_steps of the peak."),
+        (over_steps(lambda s: peak * s / warmup if s < warmup else peak),
+         "no decay: after warm-up the rate falls linearly to 0 at the last step."),
+        (over_steps(lambda s: peak * s / warmup if s < warmup else peak * max(0.0, 1 - s / num_steps)),
+         "the decay starts from the peak at the end of warm-up: use (step - warmup_steps) / (num_steps - "
+         "warmup_steps), not step / num_steps."),
+        (over_steps(lambda s: peak * max(0.0, 1 - (s - warmup) / (num_steps - warmup)) if s >= warmup else peak),
+         "no warm-up: the rate starts at 0 and rises linearly over the first warmup_steps steps."),
+        (over_steps(lambda s: peak * s / warmup if s < warmup else decay(s + 1)),
+         "off by one in the decay: the rate is exactly the peak at step warmup_steps."),
+    ]
+
+
+@_checked
+def check_warmup_schedule(student_function: Callable) -> CheckResult:
+    """Exercise 1 of notebook 05: ``student_function(step, num_steps, learning_rate, warmup_steps)`` is η at ``step``."""
+    num_steps, peak, warmup = _SCHEDULE_05
+    value = [_call(student_function, step, num_steps, peak, warmup) for step in range(num_steps)]
+    expected = [warmup_linear_decay(step, num_steps, peak, warmup) for step in range(num_steps)]
+    result = _diagnose(value, expected, _schedule_mistakes(num_steps, peak, warmup), "",
+                       fallback="compare your rates with the plot of the schedule in step 2, step by step: 0 at "
+                                "step 0, the peak at step warmup_steps, 0 at step num_steps.")
+    if not result.passed:
+        return _not_yet(f"with num_steps={num_steps}, learning_rate={peak:g}, warmup_steps={warmup}: "
+                        + result.message.removeprefix("Not yet: "))
+    return _correct("linear warm-up from 0 to the peak over warmup_steps steps, then linear decay to 0, "
+                    "as transformers' create_optimizer.")
+
+
+_LOGITS_05 = np.array([[2.0, -1.0], [0.5, 1.5], [-3.0, 4.0], [1.0, 0.2]])  # (batch, 2) raw scores
+_LABELS_05 = np.array([0, 0, 1, 1])
+
+
+def _cross_entropy_of_logits(logits: np.ndarray, labels: np.ndarray) -> float:
+    """Mean softmax cross-entropy from logits: mean over i of logsumexp(z_i) − z_i[y_i] (notebook 02)."""
+    top = logits.max(axis=1, keepdims=True)
+    log_normaliser = top[:, 0] + np.log(np.exp(logits - top).sum(axis=1))
+    return float(np.mean(log_normaliser - logits[np.arange(len(labels)), labels]))
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    exponentials = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return exponentials / exponentials.sum(axis=1, keepdims=True)
+
+
+def _keras_probability_cross_entropy(scores: np.ndarray, labels: np.ndarray) -> float:
+    """What ``SparseCategoricalCrossentropy(from_logits=False)`` computes from raw scores.
+
+    tf-keras clips the scores to [1e-7, 1 − 1e-7], takes their log and applies
+    the softmax cross-entropy to that: each clipped score divided by their sum.
+    """
+    clipped = np.clip(scores, 1e-7, 1 - 1e-7)
+    probabilities = clipped / clipped.sum(axis=1, keepdims=True)
+    return float(np.mean(-np.log(probabilities[np.arange(len(labels)), labels])))
+
+
+@_checked
+def check_loss_for_logits(student_loss: Callable) -> CheckResult:
+    """Exercise 2 of notebook 05: ``student_loss(labels, logits)`` is the mean cross-entropy of raw logits.
+
+    ``student_loss`` is e.g. a ``tf.keras.losses`` object; it gets int labels
+    (batch,) and float32 logits (batch, 2), and must return the mean
+    softmax cross-entropy, the loss ``fine_tune`` trains on.
+    """
+    if student_loss is None:
+        return _not_yet("set my_loss to a loss object, e.g. tf.keras.losses.SparseCategoricalCrossentropy(...).")
+    logits, labels = _LOGITS_05.astype(np.float32), _LABELS_05
+    value = _call(student_loss, labels.copy(), logits.copy())
+    try:
+        value = float(np.asarray(value))
+    except (TypeError, ValueError):
+        return _not_yet(f"the loss should return one number (the mean over the batch), got shape {np.shape(value)}.")
+    expected = _cross_entropy_of_logits(_LOGITS_05, labels)
+    probabilities = _softmax(_LOGITS_05)
+    mistakes = [
+        (_keras_probability_cross_entropy(_LOGITS_05, labels),
+         "from_logits=False reads the raw logits as probabilities (Keras clips them to [1e-7, 1 - 1e-7] and "
+         "divides them by their sum): set from_logits=True, since the model's outputs are logits."),
+        (_cross_entropy_of_logits(probabilities, labels),
+         "softmax applied twice: the loss with from_logits=True applies the softmax itself, so give it the "
+         "logits, not probabilities."),
+        (len(labels) * expected, "that is the sum over the batch; the empirical risk is the mean."),
+        (expected / np.log(2), "that is in bits; Keras and the workbook use the natural log (nats)."),
+    ]
+    return _diagnose(value, expected, mistakes, "the mean softmax cross-entropy of the logits "
+                     "(SparseCategoricalCrossentropy(from_logits=True)).",
+                     fallback=f"expected {expected:.6f} on these logits, got {value:.6f}: integer labels and two "
+                              "logits per example call for SparseCategoricalCrossentropy; think about what "
+                              "from_logits says about the model's outputs.")

@@ -90,8 +90,10 @@ COURSE_PLAN = (
     PlannedNotebook(
         "05_fine_tune_bert", "fine-tuning MiniLM (BERT architecture) on "
         f"{_default('05_fine_tune_bert', 'num_train_examples'):,} SST-2 examples with AdamW, warm-up, "
-        "weight decay, early stopping; common mistakes measured",
-        5, "dev accuracy from about 0.5 (a new head) to 0.85 or more"),
+        "weight decay, early stopping (and a run where it stops); a leak-free validation split; why fine-tuning "
+        "learning rates are small; a mean-pooling head against [CLS]; the seed spread; common mistakes measured; "
+        "exercises",
+        7, "dev accuracy from about 0.5 (a new head) to about 0.85"),
     PlannedNotebook(
         "06_evaluation_and_deployment", "test metrics for any number of classes (per class, macro F1, the "
         "majority baseline) with bootstrap intervals, ROC and PR curves and a threshold chosen on dev (two "

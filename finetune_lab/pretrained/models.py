@@ -478,3 +478,89 @@ def count_parameters(model: tf.keras.Model) -> dict[str, int]:
     counts["total"] = sum(counts.values())
     counts["trainable"] = sum(int(tf.size(v)) for v in model.trainable_weights)
     return counts
+
+
+# ---------------------------------------------------------------- mean-pooling head
+
+class MaskedMeanPooling(tf.keras.layers.Layer):
+    """The mean of the real tokens' vectors: ``sum_t m_t h_t / sum_t m_t`` (notebooks 04 and 05).
+
+    ``m`` is the attention mask (1 = token, 0 = [PAD]), so padding adds
+    nothing to the sum and does not count in the divisor: a sentence gets the
+    same vector alone as in a padded batch. The same formula as
+    ``transfer.pool(..., "mean")``, as a layer that trains.
+
+    Call args:
+        hidden: (batch, seq_len, hidden) float, the encoder's last hidden state.
+        attention_mask: (batch, seq_len) int or float, 1 for real tokens.
+
+    Returns:
+        (batch, hidden), the dtype of ``hidden``.
+    """
+
+    def call(self, hidden, attention_mask):
+        mask = tf.cast(attention_mask, hidden.dtype)[:, :, None]                  # (batch, seq_len, 1)
+        counts = tf.maximum(tf.reduce_sum(mask, axis=1), tf.ones([], hidden.dtype))  # (batch, 1); never 0
+        return tf.reduce_sum(hidden * mask, axis=1) / counts
+
+
+class MeanPoolingClassifier(tf.keras.Model):
+    """A BERT encoder, masked mean pooling, dropout and a new dense layer: logits (batch, num_labels).
+
+    The [CLS] head of ``load_classifier`` reads the pooler's vector (a dense
+    layer with tanh on the [CLS] token, trained by BERT's next-sentence
+    task); this one reads the mean of every real token's vector, which is
+    what all-MiniLM-L6-v2 was trained to produce (a contrastive objective on
+    mean-pooled vectors). The pooler is kept (so the encoder's weights stay
+    the checkpoint's) but frozen: nothing reads it here.
+
+    Called like a transformers classifier: ``model(features, training).logits``,
+    so ``fine_tune``, ``inference`` and ``early_stopping`` take it unchanged.
+    Not savable with ``storage.save`` (no ``save_pretrained``): notebook 05
+    saves the [CLS] classifier.
+    """
+
+    def __init__(self, encoder, config, num_labels: int, **kwargs):
+        super().__init__(**kwargs)
+        self.bert, self.config = encoder, config
+        self.pooling = MaskedMeanPooling(name="mean_pooling")
+        self.dropout = tf.keras.layers.Dropout(config.hidden_dropout_prob)
+        self.classifier = tf.keras.layers.Dense(
+            num_labels, name="classifier",
+            kernel_initializer=tf.keras.initializers.TruncatedNormal(stddev=config.initializer_range))
+
+    def call(self, features, training=False):
+        from transformers.modeling_tf_outputs import TFSequenceClassifierOutput
+
+        hidden = self.bert(features, training=training).last_hidden_state         # (batch, seq_len, hidden)
+        pooled = self.pooling(hidden, features["attention_mask"])                  # (batch, hidden)
+        logits = self.classifier(self.dropout(pooled, training=training))          # (batch, num_labels)
+        return TFSequenceClassifierOutput(logits=logits)
+
+
+def mean_pooling_classifier(classifier: tf.keras.Model) -> MeanPoolingClassifier:
+    """The encoder of a ``load_classifier`` model under a new mean-pooling head (notebook 05).
+
+    Args:
+        classifier: a TF BERT-family sequence classifier (``model.bert`` is
+            its encoder); its encoder is shared, not copied (its pooler
+            is frozen for both), and its [CLS] head is left out. Seed first (``device.set_seed``): the new
+            dense layer is initialised at random, N(0, initializer_range²) truncated.
+
+    Returns:
+        A built ``MeanPoolingClassifier`` with ``classifier.config.num_labels`` logits.
+
+    Raises:
+        ValueError: a model without a ``bert`` encoder (not BERT-family).
+    """
+    encoder = getattr(classifier, "bert", None)
+    if encoder is None:
+        raise ValueError(f"{type(classifier).__name__} has no .bert encoder: pass a BERT-family classifier "
+                         "from load_classifier")
+    if getattr(encoder, "pooler", None) is not None:
+        encoder.pooler.trainable = False  # unused by this head: no gradient reaches it
+    model = MeanPoolingClassifier(encoder, classifier.config, classifier.config.num_labels)
+    ids = tf.constant([[101, 102]], tf.int32)  # [CLS] [SEP]: any batch creates the head's variables
+    model({"input_ids": ids, "attention_mask": tf.ones_like(ids), "token_type_ids": tf.zeros_like(ids)},
+          training=False)
+    return model

@@ -9,15 +9,22 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 from sklearn.metrics import ConfusionMatrixDisplay
 
 
-def training_curves(history, steps_per_epoch: int):
+def training_curves(history, steps_per_epoch: int, validation_examples: int | None = None):
     """Per-step training loss (with a moving average), per-epoch validation loss and accuracy.
+
+    Epochs are whole numbers on the accuracy axis; a run that early stopping
+    ended is marked where it stopped.
 
     Args:
         history: a ``early_stopping.History``.
         steps_per_epoch: batches per epoch, to place the epoch marks on the step axis.
+        validation_examples: the validation set's size n; given, each
+            validation accuracy p gets an error bar of ±1 standard error,
+            sqrt(p (1 − p) / n), so a difference inside the bars reads as noise.
     """
     figure, (loss_axis, accuracy_axis) = plt.subplots(1, 2, figsize=(11, 3.6))
     steps = np.arange(1, len(history.step_loss) + 1)
@@ -29,10 +36,17 @@ def training_curves(history, steps_per_epoch: int):
     loss_axis.plot(epoch_ends, history.validation_loss, "o-", label="validation loss (each epoch)")
     loss_axis.set(xlabel="step", ylabel="cross-entropy (nats)", title="Loss")
     loss_axis.legend()
-    accuracy_axis.plot(np.arange(1, len(history.validation_accuracy) + 1), history.validation_accuracy, "o-")
+    epochs = np.arange(1, len(history.validation_accuracy) + 1)
+    accuracy = np.asarray(history.validation_accuracy)
+    errors = None if validation_examples is None else np.sqrt(accuracy * (1 - accuracy) / validation_examples)
+    accuracy_axis.errorbar(epochs, accuracy, yerr=errors, fmt="o-", capsize=4,
+                           label="validation accuracy" + ("" if errors is None else " ± 1 standard error"))
     accuracy_axis.axvline(history.best_epoch, linestyle=":", color="gray", label="best epoch (kept)")
-    accuracy_axis.set(xlabel="epoch", ylabel="accuracy", title="Validation accuracy")
-    accuracy_axis.legend()
+    if history.stopped_early:
+        accuracy_axis.axvline(len(epochs), linestyle="--", color="tab:red", label="early stopping stopped here")
+    accuracy_axis.xaxis.set_major_locator(MaxNLocator(integer=True))
+    accuracy_axis.set(xlabel="epoch", ylabel="accuracy", title="Validation accuracy", xlim=(0.5, len(epochs) + 0.5))
+    accuracy_axis.legend(fontsize="small")
     figure.tight_layout()
     return figure
 
