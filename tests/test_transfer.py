@@ -156,6 +156,7 @@ def test_reusable_trainer_repeats_fine_tune_adamw_and_resets_between_runs(tokeni
     first_weights = transfer.weights_snapshot(model)
     second = trainer.train(start, encoded, num_steps=5, batch_size=4, learning_rate=1e-3, seed=2)
     assert first.epochs == 3 and len(second.step_loss) == 5
+    assert len(first.step_cpu_seconds) == 5 and all(seconds > 0 for seconds in first.step_cpu_seconds)
     np.testing.assert_allclose(second.step_loss, first.step_loss, rtol=1e-5)
 
     transfer.restore_weights(model, start)

@@ -301,11 +301,15 @@ class Run:
     Attributes:
         step_loss: training loss (batch empirical risk, nats) of every step.
         step_seconds: wall-clock seconds of every step.
+        step_cpu_seconds: this process's CPU seconds of every step, over all
+            threads (``time.process_time``): other jobs on a shared machine
+            change it far less than wall-clock time.
         epochs: passes over the training examples (the last may be partial).
     """
 
     step_loss: list[float] = field(default_factory=list)
     step_seconds: list[float] = field(default_factory=list)
+    step_cpu_seconds: list[float] = field(default_factory=list)
     epochs: int = 0
 
     @property
@@ -405,12 +409,13 @@ class ReusableTrainer:
             for indices in training_order(train.lengths, batch_size, seed=seed * 1000 + run.epochs):
                 if len(run.step_loss) == num_steps:
                     break
-                started = time.perf_counter()
+                started, cpu_started = time.perf_counter(), time.process_time()
                 rate = linear_schedule(len(run.step_loss), num_steps, learning_rate, warmup_steps)
                 for factor, optimizer in self.optimizers:
                     optimizer.learning_rate = rate * factor
                 run.step_loss.append(float(self.train_step(*pad_batch(self.tokenizer, train, indices))))
                 run.step_seconds.append(time.perf_counter() - started)
+                run.step_cpu_seconds.append(time.process_time() - cpu_started)
                 bar.update()
         bar.close()
         return run
