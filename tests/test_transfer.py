@@ -156,6 +156,7 @@ def test_reusable_trainer_repeats_fine_tune_adamw_and_resets_between_runs(tokeni
     first_weights = transfer.weights_snapshot(model)
     second = trainer.train(start, encoded, num_steps=5, batch_size=4, learning_rate=1e-3, seed=2)
     assert first.epochs == 3 and len(second.step_loss) == 5
+    assert len(first.step_cpu_seconds) == 5 and all(seconds > 0 for seconds in first.step_cpu_seconds)
     np.testing.assert_allclose(second.step_loss, first.step_loss, rtol=1e-5)
 
     transfer.restore_weights(model, start)
@@ -167,6 +168,101 @@ def test_reusable_trainer_repeats_fine_tune_adamw_and_resets_between_runs(tokeni
     np.testing.assert_allclose(first.step_loss, losses, rtol=1e-4)
     for name, oracle in transfer.weights_snapshot(model).items():
         np.testing.assert_allclose(first_weights[name], oracle, atol=1e-6, err_msg=name)
+
+
+def _dropout_free_bert(seed: int = 0) -> tf.keras.Model:
+    """A 2-layer BERT classifier without dropout, so that two runs can match exactly."""
+    config = BertConfig(vocab_size=30522, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                        intermediate_size=64, max_position_embeddings=64, hidden_dropout_prob=0.0,
+                        attention_probs_dropout_prob=0.0)
+    tf.keras.utils.set_random_seed(seed)
+    model = TFBertForSequenceClassification(config)
+    model(model.dummy_inputs)
+    return model
+
+
+def test_layerwise_factors_decay_from_the_head_down_to_the_embeddings(tiny_bert):
+    factors = transfer.layerwise_learning_rate_factors(tiny_bert, 0.5)
+    assert factors.keys() == transfer.weights_snapshot(tiny_bert).keys()
+    by_part = {}
+    for variable in tiny_bert.weights:
+        by_part.setdefault(_part(variable.name), set()).add(factors[variable.name.split("/", 1)[-1]])
+    assert by_part == {"classifier": {1.0}, "pooler": {1.0}, "layer_1": {0.5}, "layer_0": {0.25},
+                       "embeddings": {0.125}}
+    assert set(transfer.layerwise_learning_rate_factors(tiny_bert, 1).values()) == {1.0}
+
+
+@pytest.mark.parametrize("decay", [0, -0.5, 1.5, "0.8", True])
+def test_layerwise_factors_reject_a_decay_outside_0_1(tiny_bert, decay):
+    with pytest.raises(ValueError, match=r"in \(0, 1\]"):
+        transfer.layerwise_learning_rate_factors(tiny_bert, decay)
+
+
+def test_layerwise_trainer_with_factors_1_repeats_the_plain_trainer(tokenizer):
+    model = _dropout_free_bert()
+    start, encoded = transfer.weights_snapshot(model), batches.encode(tokenizer, SENTENCES, LABELS)
+    plain = transfer.ReusableTrainer(model, tokenizer).train(start, encoded, 4, 3, 1e-3, seed=1)
+    plain_weights = transfer.weights_snapshot(model)
+    grouped = transfer.ReusableTrainer(model, tokenizer, learning_rate_factors=transfer.layerwise_learning_rate_factors(model, 1.0))
+    run = grouped.train(start, encoded, 4, 3, 1e-3, seed=1)
+    np.testing.assert_allclose(run.step_loss, plain.step_loss, rtol=1e-5)
+    for name, value in transfer.weights_snapshot(model).items():
+        np.testing.assert_allclose(value, plain_weights[name], atol=1e-6, err_msg=name)
+
+
+def test_each_group_moves_exactly_its_factor_times_the_full_rate_step(tokenizer):
+    """AdamW's step is proportional to its rate: one step with factors = factor x the step at the full rate."""
+    model = _dropout_free_bert()
+    start, encoded = transfer.weights_snapshot(model), batches.encode(tokenizer, SENTENCES, LABELS)
+    transfer.ReusableTrainer(model, tokenizer).train(start, encoded, 1, 6, 1e-3, warmup_ratio=0.0)
+    full_step = {name: value - start[name] for name, value in transfer.weights_snapshot(model).items()}
+    factors = transfer.layerwise_learning_rate_factors(model, 0.5)
+    transfer.ReusableTrainer(model, tokenizer, learning_rate_factors=factors).train(
+        start, encoded, 1, 6, 1e-3, warmup_ratio=0.0)
+    moved = 0
+    for name, value in transfer.weights_snapshot(model).items():
+        np.testing.assert_allclose(value - start[name], factors[name] * full_step[name], atol=1e-7, err_msg=name)
+        moved += bool(np.abs(full_step[name]).max() > 1e-5)
+    assert moved > len(factors) // 2  # the comparison is not between steps of zero
+    assert {0.125, 0.25, 0.5, 1.0} <= set(factors.values())
+
+
+def test_layerwise_trainer_needs_a_factor_for_every_trainable_weight(tiny_bert, tokenizer):
+    factors = transfer.layerwise_learning_rate_factors(tiny_bert, 0.8)
+    factors.pop(next(iter(factors)))
+    with pytest.raises(ValueError, match="layerwise_learning_rate_factors"):
+        transfer.ReusableTrainer(tiny_bert, tokenizer, learning_rate_factors=factors)
+
+
+def test_accuracy_noise_uses_ddof_1_over_seeds_and_the_binomial_error_of_the_dev_set():
+    rng = np.random.default_rng(0)
+    correct = rng.random((3, 400)) < 0.8
+    noise = transfer.accuracy_noise(correct)
+    per_seed = correct.mean(axis=1)
+    p = per_seed.mean()
+    assert noise["mean"] == pytest.approx(p)
+    assert noise["seed_sd"] == pytest.approx(np.std(per_seed, ddof=1))
+    assert noise["dev_se"] == pytest.approx(np.sqrt(p * (1 - p) / 400))
+    assert noise["total_se"] == pytest.approx(np.sqrt(np.var(per_seed, ddof=1) / 3 + p * (1 - p) / 400))
+    twins = transfer.accuracy_noise(np.stack([correct[0], correct[0]]))   # two identical seeds
+    assert twins["seed_sd"] == 0 and twins["total_se"] == pytest.approx(twins["dev_se"]) and twins["dev_se"] > 0.01
+    single = transfer.accuracy_noise(correct[0])
+    assert np.isnan(single["seed_sd"]) and single["total_se"] == single["dev_se"] and single["num_seeds"] == 1
+
+
+def test_paired_difference_noise_counts_only_the_sentences_where_the_methods_disagree():
+    a = np.array([1, 1, 1, 1, 0, 0, 1, 0, 1, 1])
+    b = np.array([1, 1, 1, 1, 0, 0, 0, 1, 0, 1])
+    noise = transfer.paired_difference_noise(a, b)
+    d = a - b
+    assert noise["difference"] == pytest.approx(0.1)
+    assert noise["dev_se"] == pytest.approx(np.std(d, ddof=1) / np.sqrt(10))
+    assert np.isnan(noise["seed_sd"]) and noise["total_se"] == noise["dev_se"]
+    # Agreeing on every sentence: no dev noise in the difference, however noisy each accuracy is.
+    same = transfer.paired_difference_noise(np.stack([a, b]), np.stack([a, b]))
+    assert same["difference"] == 0 and same["dev_se"] == 0 and same["seed_sd"] == 0
+    with pytest.raises(ValueError, match="same shape"):
+        transfer.paired_difference_noise(a, b[:5])
 
 
 def test_reusable_trainer_rejects_an_empty_budget(tiny_bert, tokenizer):

@@ -1,4 +1,4 @@
-"""Self-checks for the exercises at the end of notebooks 01, 02, 03 and 05.
+"""Self-checks for the exercises at the end of notebooks 01 to 06.
 
 Each ``check_*`` function calls the student's function on small fixed
 inputs, compares the result with the reference from this package, and, when
@@ -568,3 +568,113 @@ def check_loss_for_logits(student_loss: Callable) -> CheckResult:
                      fallback=f"expected {expected:.6f} on these logits, got {value:.6f}: integer labels and two "
                               "logits per example call for SparseCategoricalCrossentropy; think about what "
                               "from_logits says about the model's outputs.")
+
+
+# ---------------------------------------------------------------- notebook 04
+
+_RNG_04 = np.random.default_rng(4)
+_HIDDEN_04 = _RNG_04.normal(size=(3, 6, 4))                                  # (batch, seq_len, hidden)
+_MASK_04 = np.array([[1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 0, 0], [1, 1, 1, 0, 0, 0]])  # (batch, seq_len) int
+
+
+def masked_mean_pooling(last_hidden_state: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
+    """Mean of the real tokens' vectors, ``sum_t m_t h_t / sum_t m_t`` (notebook 04, section 1).
+
+    The reference answer of exercise 1; ``transfer.pool(..., "mean")`` computes
+    the same in TensorFlow. Shapes: ``last_hidden_state (batch, seq_len, hidden)``
+    float, ``attention_mask (batch, seq_len)`` 1 for tokens, 0 for [PAD];
+    returns ``(batch, hidden)`` float64.
+    """
+    mask = np.asarray(attention_mask, dtype=np.float64)[:, :, None]           # (batch, seq_len, 1)
+    return (np.asarray(last_hidden_state) * mask).sum(axis=1) / mask.sum(axis=1)
+
+
+@_checked
+def check_mean_pooling(student_function: Callable) -> CheckResult:
+    """Exercise 1 of notebook 04: ``student_function(last_hidden_state, attention_mask)`` is masked mean pooling."""
+    hidden, mask = _HIDDEN_04.copy(), _MASK_04.copy()
+    value = _call(student_function, hidden, mask)
+    if not (np.array_equal(hidden, _HIDDEN_04) and np.array_equal(mask, _MASK_04)):
+        return _not_yet("your function changed its inputs in place: compute on new arrays and leave "
+                        "last_hidden_state and attention_mask as they were.")
+    expected = masked_mean_pooling(_HIDDEN_04, _MASK_04)
+    batch, seq_len, _ = _HIDDEN_04.shape
+    if np.shape(value) == (batch, seq_len):
+        return _not_yet(f"your result has shape (batch, seq_len) = {(batch, seq_len)}: you averaged over the "
+                        "hidden axis. Average over the tokens, axis=1, to get one (hidden,) vector per sentence.")
+    if np.shape(value) == (_HIDDEN_04.shape[2],):
+        return _not_yet("your result has shape (hidden,): you averaged over the batch as well. Keep one vector "
+                        "per sentence: sum over axis=1 only.")
+    mask3 = _MASK_04[:, :, None].astype(np.float64)
+    masked_sum = (_HIDDEN_04 * mask3).sum(axis=1)                               # (batch, hidden)
+    mistakes = [
+        (_HIDDEN_04.mean(axis=1), "you averaged over every position, padding included: the [PAD] positions "
+                                  "have vectors too, and they are not the sentence. Multiply by the attention "
+                                  "mask first, then divide by the number of real tokens, mask.sum(axis=1)."),
+        (masked_sum / seq_len, f"you divided by the full length seq_len = {seq_len}; a padded sentence has fewer "
+                               "real tokens, so divide by its own count, attention_mask.sum(axis=1)."),
+        (_HIDDEN_04.sum(axis=1) / mask3.sum(axis=1), "the sum still includes the padding positions: multiply "
+                                                     "last_hidden_state by the mask before summing."),
+        (masked_sum, "that is the masked sum; divide by the number of real tokens, attention_mask.sum(axis=1), "
+                     "to make it a mean."),
+        (_HIDDEN_04[:, 0, :], "that is the [CLS] vector (position 0), the other pooling; mean pooling averages "
+                              "the vectors of every real token."),
+        ((_HIDDEN_04 * (1 - mask3)).sum(axis=1) / np.maximum((1 - mask3).sum(axis=1), 1),
+         "the mask is inverted: 1 marks a real token and 0 a [PAD]."),
+    ]
+    return _diagnose(value, expected, mistakes,
+                     "sum_t m_t h_t / sum_t m_t, padding excluded from both the sum and the count.")
+
+
+def bottom_layers_parameters(hidden_size: int, intermediate_size: int, k: int) -> int:
+    """Weights in the bottom ``k`` encoder layers of a BERT (notebook 04, section 3): the reference of exercise 2.
+
+    One layer (Devlin et al. 2019; Vaswani et al. 2017), with h = ``hidden_size``
+    and i = ``intermediate_size``: the query, key, value and output projections
+    (4 h² weights + 4 h biases), a LayerNorm (2 h: scale and shift), the
+    feed-forward network h → i → h (2 h i weights + i + h biases) and a
+    second LayerNorm (2 h): ``4 h² + 2 h i + 9 h + i``. Attention heads split
+    h, they add no weights.
+    """
+    h, i = hidden_size, intermediate_size
+    return k * (4 * h * h + 2 * h * i + 9 * h + i)
+
+
+_LAYER_CONFIGS_04 = ((384, 1536, 3), (768, 3072, 6), (32, 64, 2))   # MiniLM's, bert-base's, a tiny one
+
+
+@_checked
+def check_bottom_layers_parameters(student_function: Callable) -> CheckResult:
+    """Exercise 2 of notebook 04: ``student_function(hidden_size, intermediate_size, k)`` counts the bottom k layers."""
+    for h, i, k in _LAYER_CONFIGS_04:
+        value = _call(student_function, h, i, k)
+        expected = bottom_layers_parameters(h, i, k)
+        setting = f"for hidden_size={h}, intermediate_size={i}, k={k}: "
+        try:
+            count = float(value)
+        except (TypeError, ValueError):
+            return _not_yet(setting + f"return one number, the count of weights; got {value!r}.")
+        if count == expected:
+            continue
+        per_layer = expected // k
+        mistakes = [
+            (expected - k * (4 * h + i + h), "biases missing: each of the 4 attention projections has h of them, "
+                                             "the feed-forward network i + h."),
+            (expected - k * 4 * h, "the two LayerNorms are missing, 2 h each (a scale and a shift per unit)."),
+            (expected - k * 2 * h, "each LayerNorm has two vectors of h, a scale (gamma) and a shift (beta)."),
+            (expected - k * (h * h + h), "the attention's output projection (h x h weights + h biases) is missing: "
+                                         "query, key, value and output are four projections."),
+            (expected - k * (h * i + h), "the feed-forward network has two matrices, h -> i and i -> h, each with "
+                                         "its biases (i and h)."),
+            (expected - k * (h * i + i), "the feed-forward network has two matrices, h -> i and i -> h, each with "
+                                         "its biases (i and h)."),
+            (per_layer, "that is one layer; the bottom k layers hold k times as many."),
+            (per_layer * (k + 1), "that is k + 1 layers; count layers 0 to k - 1."),
+            (expected + k * 12 * h * h, "attention heads split the hidden vector (12 heads of h/12 each): they "
+                                        "do not multiply the projections' weights."),
+        ]
+        hint = next((hint for wrong, hint in mistakes if count == wrong), (
+            f"{value!r} is not the count. Per layer: query, key, value and output projections (h x h + h each), "
+            "a LayerNorm (2 h), the feed-forward network h -> i -> h with biases, a second LayerNorm (2 h)."))
+        return _not_yet(setting + hint)
+    return _correct("k (4 h^2 + 2 h i + 9 h + i): projections, feed-forward network, biases and two LayerNorms per layer.")

@@ -9,11 +9,15 @@ ways to use the same BERT-family architecture on SST-2:
 - **feature extraction**: keep the pretrained encoder fixed, turn each sentence
   into one vector (``sentence_embeddings``) and train notebook 03's logistic
   regression on those vectors;
-- **freezing**: fine-tune only some layers (``freeze``).
+- **freezing**: fine-tune only some layers (``freeze``), or all of them with
+  smaller learning rates further down (``layerwise_learning_rate_factors``,
+  discriminative fine-tuning).
 
 ``ReusableTrainer`` trains one model object many times with a single compiled
 train step, restoring starting points saved by ``weights_snapshot``;
-``nearest_words`` compares pretrained and random word embeddings.
+``nearest_words`` compares pretrained and random word embeddings;
+``accuracy_noise`` and ``paired_difference_noise`` put error bars on
+accuracies measured over a few seeds on one dev subset.
 
 The model is a transformers ``TFBertForSequenceClassification`` (what
 ``models.load_classifier`` returns): ``model.bert.embeddings``,
@@ -35,7 +39,7 @@ from transformers import AutoConfig, TFAutoModelForSequenceClassification
 
 from finetune_lab.pretrained.batches import FEATURES_SIGNATURE, encode, pad_batch, predict_in_order, training_order
 from finetune_lab.pretrained.fine_tune import NO_DECAY, FusedAdamWeightDecay, make_train_step
-from finetune_lab.pretrained.inference import check_texts
+from finetune_lab.pretrained.inference import check_texts, mean_cross_entropy
 from finetune_lab.pretrained.models import ModelNotFoundError, resolve_model
 from finetune_lab.course.params import ParameterError
 
@@ -88,6 +92,42 @@ def freeze(model: tf.keras.Model, strategy: str, k: int = 0) -> None:
             layer.trainable = False
     if strategy == "head_only":
         model.bert.trainable = False
+
+
+def layerwise_learning_rate_factors(model: tf.keras.Model, decay: float) -> dict[str, float]:
+    """Discriminative (layer-wise) learning rates: each layer's factor on the peak rate (notebook 04, section 3).
+
+    Lower layers hold more general features (Yosinski et al. 2014, "How
+    transferable are features in deep neural networks?"), so they are changed
+    less: the head and pooler train at the full rate η, encoder layer ``i``
+    of ``L`` (0 = nearest the input) at ``η · decay^(L - i)``, the embeddings
+    at ``η · decay^(L + 1)``. Howard & Ruder 2018 ("Universal Language Model
+    Fine-tuning for Text Classification", ULMFiT) call it discriminative
+    fine-tuning; Sun et al. 2019 ("How to Fine-Tune BERT for Text
+    Classification?") use decay 0.95 per layer for bert-base, Clark et al. 2020
+    (ELECTRA) 0.8. ``decay = 1`` is ordinary fine-tuning; the smaller it is,
+    the closer the bottom comes to being frozen.
+
+    Args:
+        model: a ``TFBertForSequenceClassification`` (``.bert``, ``.classifier``).
+        decay: the factor per layer, in (0, 1].
+
+    Returns:
+        ``{weight key: factor}`` for every weight of ``model``, keys as in
+        ``weights_snapshot``; pass it to ``ReusableTrainer(learning_rate_factors=...)``.
+
+    Raises:
+        ValueError: ``decay`` outside (0, 1].
+    """
+    if isinstance(decay, bool) or not isinstance(decay, (int, float, np.floating)) or not 0 < decay <= 1:
+        raise ValueError(f"decay={decay!r} is not allowed: use a number in (0, 1], e.g. 0.8 (1 means one rate "
+                         "for every layer)")
+    layers = model.bert.encoder.layer
+    factors = {_weight_key(v): 1.0 for v in model.weights}
+    factors.update({_weight_key(v): float(decay) ** (len(layers) + 1) for v in model.bert.embeddings.weights})
+    for index, layer in enumerate(layers):
+        factors.update({_weight_key(v): float(decay) ** (len(layers) - index) for v in layer.weights})
+    return factors
 
 
 # ------------------------------------------------------- sentence embeddings
@@ -261,11 +301,15 @@ class Run:
     Attributes:
         step_loss: training loss (batch empirical risk, nats) of every step.
         step_seconds: wall-clock seconds of every step.
+        step_cpu_seconds: this process's CPU seconds of every step, over all
+            threads (``time.process_time``): other jobs on a shared machine
+            change it far less than wall-clock time.
         epochs: passes over the training examples (the last may be partial).
     """
 
     step_loss: list[float] = field(default_factory=list)
     step_seconds: list[float] = field(default_factory=list)
+    step_cpu_seconds: list[float] = field(default_factory=list)
     epochs: int = 0
 
     @property
@@ -285,6 +329,14 @@ class ReusableTrainer:
     starts by restoring the given weights and zeroing Adam's state. The
     update is ``fine_tune``'s AdamW (weight decay not on LayerNorm or biases).
 
+    With ``learning_rate_factors`` (``layerwise_learning_rate_factors``) each
+    weight's peak rate is ``learning_rate * factor``: the trainable weights are
+    grouped by factor, and each group gets its own AdamW, all applied in one
+    compiled step on the gradients of one backward pass. AdamW's update is
+    proportional to its rate (η · (m̂ / (√v̂ + ε) + λθ), and m̂, v̂ do not
+    depend on η), so a group's step is exactly ``factor`` times the step it
+    would take at the full rate.
+
     Freeze (``freeze``) *before* building the trainer: it compiles its step
     when built, and that step updates the variables that were trainable then,
     whatever is frozen or unfrozen later.
@@ -294,17 +346,35 @@ class ReusableTrainer:
     after the same ``device.set_seed`` (as in a notebook run top to bottom).
     """
 
-    def __init__(self, model: tf.keras.Model, tokenizer, weight_decay: float = 0.01):
+    def __init__(self, model: tf.keras.Model, tokenizer, weight_decay: float = 0.01,
+                 learning_rate_factors: dict[str, float] | None = None):
         self.model, self.tokenizer = model, tokenizer
-        self.optimizer = FusedAdamWeightDecay(learning_rate=0.0, weight_decay_rate=weight_decay, epsilon=1e-8,
-                                              exclude_from_weight_decay=NO_DECAY)
-        self.train_step = make_train_step(model, self.optimizer)
+
+        def adamw():
+            return FusedAdamWeightDecay(learning_rate=0.0, weight_decay_rate=weight_decay, epsilon=1e-8,
+                                        exclude_from_weight_decay=NO_DECAY)
+
+        if learning_rate_factors is None:
+            self.optimizers = [(1.0, adamw())]
+            self.train_step = make_train_step(model, self.optimizers[0][1])
+        else:
+            missing = [_weight_key(v) for v in model.trainable_variables if _weight_key(v) not in learning_rate_factors]
+            if missing:
+                raise ValueError(f"learning_rate_factors has no factor for {missing[0]!r} (and {len(missing) - 1} "
+                                 "more): build it with layerwise_learning_rate_factors(model, decay) for this model")
+            groups: dict[float, list[tf.Variable]] = {}
+            for variable in model.trainable_variables:
+                groups.setdefault(float(learning_rate_factors[_weight_key(variable)]), []).append(variable)
+            self.optimizers = [(factor, adamw()) for factor in groups]
+            self.train_step = _grouped_train_step(model, [(optimizer, groups[factor])
+                                                          for factor, optimizer in self.optimizers])
         self.train_step.get_concrete_function()  # compile now, with the variables trainable now
 
     def _reset(self, start: dict[str, np.ndarray]) -> None:
         restore_weights(self.model, start)
-        for variable in self.optimizer.variables():  # the step counter and Adam's moments
-            variable.assign(tf.zeros_like(variable))
+        for _, optimizer in self.optimizers:
+            for variable in optimizer.variables():  # the step counter and Adam's moments
+                variable.assign(tf.zeros_like(variable))
 
     def train(self, start: dict[str, np.ndarray], train, num_steps: int, batch_size: int,
               learning_rate: float, warmup_ratio: float = 0.1, seed: int = 0,
@@ -319,7 +389,8 @@ class ReusableTrainer:
             start: the starting point, a ``weights_snapshot``.
             train: ``batches.Encoded`` training examples.
             num_steps: gradient steps, >= 1.
-            learning_rate: peak η; warm-up over ``warmup_ratio * num_steps`` steps.
+            learning_rate: peak η (times each group's factor); warm-up over
+                ``warmup_ratio * num_steps`` steps.
 
         Returns:
             A ``Run``; the model keeps the final weights.
@@ -338,14 +409,114 @@ class ReusableTrainer:
             for indices in training_order(train.lengths, batch_size, seed=seed * 1000 + run.epochs):
                 if len(run.step_loss) == num_steps:
                     break
-                started = time.perf_counter()
-                self.optimizer.learning_rate = linear_schedule(len(run.step_loss), num_steps,
-                                                               learning_rate, warmup_steps)
+                started, cpu_started = time.perf_counter(), time.process_time()
+                rate = linear_schedule(len(run.step_loss), num_steps, learning_rate, warmup_steps)
+                for factor, optimizer in self.optimizers:
+                    optimizer.learning_rate = rate * factor
                 run.step_loss.append(float(self.train_step(*pad_batch(self.tokenizer, train, indices))))
                 run.step_seconds.append(time.perf_counter() - started)
+                run.step_cpu_seconds.append(time.process_time() - cpu_started)
                 bar.update()
         bar.close()
         return run
+
+
+_STEP_SIGNATURE = [FEATURES_SIGNATURE, tf.TensorSpec([None], tf.int32)]  # features, (batch,) int32 labels
+
+
+def _grouped_train_step(model: tf.keras.Model, groups: list[tuple[tf.keras.optimizers.Optimizer, list]]):
+    """One compiled step: one backward pass, then each (optimizer, variables) group applies its gradients."""
+    variables = [variable for _, group in groups for variable in group]
+
+    @tf.function(input_signature=_STEP_SIGNATURE)
+    def step(features, labels):
+        with tf.GradientTape() as tape:
+            loss = mean_cross_entropy(labels, model(features, training=True).logits)   # L(θ), nats
+        gradients = tape.gradient(loss, variables)
+        first = 0
+        for optimizer, group in groups:
+            optimizer.apply_gradients(zip(gradients[first:first + len(group)], group))
+            first += len(group)
+        return loss
+
+    return step
+
+
+# ------------------------------------------------------------------ error bars
+
+def accuracy_noise(correct) -> dict[str, float]:
+    """Mean accuracy over seeds and its two sources of noise (notebook 04, section 4).
+
+    ``correct[s, i]`` says whether the run of seed ``s`` classified dev
+    sentence ``i`` right; every seed is scored on the same ``n`` sentences.
+
+    - ``seed_sd``: the sample standard deviation (ddof = 1) of the seeds'
+      accuracies: how much a rerun with another seed (subset, head, dropout,
+      batch order) moves the result. NaN with one seed: not measured.
+    - ``dev_se``: the binomial standard error ``sqrt(p (1 - p) / n)`` of an
+      accuracy ``p`` measured on ``n`` sentences: how much another sample of
+      ``n`` dev-like sentences would move it. Averaging seeds does not shrink
+      it, since every seed sees the same sentences.
+    - ``total_se``: ``sqrt(seed_sd² / num_seeds + dev_se²)``, the standard
+      error of the mean as an estimate of the method's accuracy on new
+      sentences (the two sources taken as independent); ``dev_se`` alone with one seed.
+
+    Args:
+        correct: (num_seeds, n) or (n,) bool or 0/1.
+
+    Returns:
+        ``{"mean", "seed_sd", "dev_se", "total_se", "num_seeds", "n"}``.
+
+    Raises:
+        ValueError: no sentences.
+    """
+    correct = np.atleast_2d(np.asarray(correct, dtype=np.float64))     # (num_seeds, n)
+    num_seeds, n = correct.shape
+    if n == 0:
+        raise ValueError("no sentences: pass correct as (num_seeds, n) with n >= 1")
+    per_seed = correct.mean(axis=1)                                     # (num_seeds,)
+    mean = float(per_seed.mean())
+    seed_sd = float(per_seed.std(ddof=1)) if num_seeds > 1 else float("nan")
+    dev_se = float(np.sqrt(mean * (1 - mean) / n))
+    total_se = float(np.sqrt(seed_sd ** 2 / num_seeds + dev_se ** 2)) if num_seeds > 1 else dev_se
+    return {"mean": mean, "seed_sd": seed_sd, "dev_se": dev_se, "total_se": total_se,
+            "num_seeds": num_seeds, "n": n}
+
+
+def paired_difference_noise(correct_a, correct_b) -> dict[str, float]:
+    """Accuracy of A minus accuracy of B on the same sentences and seeds, with its noise (notebook 04).
+
+    Paired: the per-sentence differences ``d = a - b`` (-1, 0 or 1) carry the
+    dev noise, so sentences both methods get right or both get wrong cost
+    nothing, and the error is usually far below ``sqrt(se_a² + se_b²)``.
+    ``dev_se`` is the standard deviation (ddof = 1) of the seed-averaged
+    ``d`` over sentences divided by ``sqrt(n)``; ``seed_sd`` the ddof = 1
+    spread of the seeds' differences; ``total_se`` combines them as in
+    ``accuracy_noise``. A difference smaller than about 2 ``total_se`` is
+    inside the noise: another seed or another dev sample could reverse it.
+
+    Args:
+        correct_a, correct_b: (num_seeds, n) or (n,) bool or 0/1, the same shape.
+
+    Returns:
+        ``{"difference", "seed_sd", "dev_se", "total_se", "num_seeds", "n"}``.
+
+    Raises:
+        ValueError: shapes differ, or fewer than 2 sentences.
+    """
+    a = np.atleast_2d(np.asarray(correct_a, dtype=np.float64))
+    b = np.atleast_2d(np.asarray(correct_b, dtype=np.float64))
+    if a.shape != b.shape or a.shape[1] < 2:
+        raise ValueError(f"correct_a and correct_b must have the same shape (num_seeds, n >= 2), got "
+                         f"{a.shape} and {b.shape}: score both methods on the same sentences and seeds")
+    num_seeds, n = a.shape
+    d = a - b                                                           # (num_seeds, n)
+    per_seed = d.mean(axis=1)
+    seed_sd = float(per_seed.std(ddof=1)) if num_seeds > 1 else float("nan")
+    dev_se = float(d.mean(axis=0).std(ddof=1) / np.sqrt(n))
+    total_se = float(np.sqrt(seed_sd ** 2 / num_seeds + dev_se ** 2)) if num_seeds > 1 else dev_se
+    return {"difference": float(per_seed.mean()), "seed_sd": seed_sd, "dev_se": dev_se, "total_se": total_se,
+            "num_seeds": num_seeds, "n": n}
 
 
 # ------------------------------------------------------------------- pretraining
