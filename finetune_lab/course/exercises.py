@@ -527,6 +527,49 @@ def _predicted_class_nll(logits: np.ndarray) -> float:
     return float(-np.mean(np.max(logits - np.logaddexp.reduce(logits, axis=1, keepdims=True), axis=1)))
 
 
+def _nll_before_hint(before: float) -> CheckResult | None:
+    """None if ``before`` is the mean test cross-entropy at T = 1, else the hint for the mistake."""
+    expected = softmax_cross_entropy_with_logits(_TEST_LOGITS, _TEST_LABELS)
+    if _same(before, expected):
+        return None
+    per_example = softmax_cross_entropy_with_logits(_TEST_LOGITS, _TEST_LABELS, reduction="none")
+    n = len(_TEST_LABELS)
+    implied_last = n * before - per_example[:-1].sum()   # what the student's loss gave the confident mistake
+    if np.isfinite(before) and 0 < implied_last < per_example[-1] - 1e-3:
+        return _not_yet(f"test_nll_before: the text with logits (40, 0, 0) and label 1 costs "
+                        f"{per_example[-1]:.2f} nats, yours about {implied_last:.2f}: log(p + epsilon) or a "
+                        "clipped p caps the loss of a confident mistake. Compute log softmax from the logits, "
+                        "z - logsumexp(z) (notebook 02, or scipy.special.log_softmax).")
+    mistakes = [
+        (n * expected, "missing 1/N: the cross-entropy is the mean over texts, not the sum."),
+        (_predicted_class_nll(_TEST_LOGITS), "the cross-entropy uses the probability of the true label, "
+         "log_softmax(z)[i, y_i], not of the predicted class (that one ignores the labels)."),
+        (expected / np.log(10), "use the natural log, np.log: cross-entropies are in nats."),
+    ]
+    return _not_yet("test_nll_before: " + _diagnose(before, expected, mistakes, "").message.removeprefix("Not yet: "))
+
+
+def _temperature_hint(temperature: float) -> CheckResult | None:
+    """None if ``temperature`` minimises the dev cross-entropy (to 1%), else the hint for the mistake."""
+    expected = calibration.fit_temperature(_DEV_LOGITS, _DEV_LABELS)
+    if _same(temperature, expected, rtol=1e-2):
+        return None
+    mistakes = [
+        (calibration.fit_temperature(_TEST_LOGITS, _TEST_LABELS), "T was fitted on test: fit it on dev, then "
+         "apply it to test. A T fitted on the texts it is scored on makes their ECE look better than it will be "
+         "on new texts."),
+        (1 / expected, "multiply or divide? Temperature scaling divides the logits by T; you found the factor "
+         "that multiplies them, 1 / T."),
+        (calibration.fit_temperature(np.vstack([_DEV_LOGITS, _TEST_LOGITS]), np.append(_DEV_LABELS, _TEST_LABELS)),
+         "T was fitted on dev and test together: fit it on dev only."),
+    ]
+    for wrong, hint in mistakes:
+        if _same(temperature, wrong, rtol=1e-2):
+            return _not_yet(hint)
+    return _not_yet(f"T = {temperature:.4g} does not minimise the mean dev cross-entropy of softmax(dev_logits / T): "
+                    "search a wide range (e.g. scipy.optimize.minimize_scalar with bounds (0.05, 20), or a fine grid).")
+
+
 @_checked
 def check_temperature_scaling(student_function: Callable) -> CheckResult:
     """Exercise 2 of notebook 06: temperature scaling from logits.
@@ -536,59 +579,25 @@ def check_temperature_scaling(student_function: Callable) -> CheckResult:
     by minimising the mean cross-entropy of softmax(logits / T), and the mean
     test cross-entropy (nats, from logits) at T = 1 and at the fitted T.
     """
-    args = (_DEV_LOGITS.copy(), _DEV_LABELS.copy(), _TEST_LOGITS.copy(), _TEST_LABELS.copy())
-    result = _call(student_function, *args)
+    result = _call(student_function, _DEV_LOGITS.copy(), _DEV_LABELS.copy(), _TEST_LOGITS.copy(), _TEST_LABELS.copy())
     if not (isinstance(result, (tuple, list)) and len(result) == 3):
         return _not_yet("return three numbers: (temperature, test_nll_before, test_nll_after).")
     try:
         temperature, before, after = (float(value) for value in result)
     except (TypeError, ValueError):
         return _not_yet("temperature, test_nll_before and test_nll_after must each be a number.")
-    expected_before = softmax_cross_entropy_with_logits(_TEST_LOGITS, _TEST_LABELS)
-    per_example = softmax_cross_entropy_with_logits(_TEST_LOGITS, _TEST_LABELS, reduction="none")
-    n = len(_TEST_LABELS)
-    before_mistakes = [
-        (n * expected_before, "missing 1/N: the cross-entropy is the mean over texts, not the sum."),
-        (_predicted_class_nll(_TEST_LOGITS), "the cross-entropy uses the probability of the true label, "
-         "log_softmax(z)[i, y_i], not of the predicted class (that one ignores the labels)."),
-        (expected_before / np.log(10), "use the natural log, np.log: cross-entropies are in nats."),
-    ]
-    if not _same(before, expected_before):
-        implied_last = n * before - per_example[:-1].sum()   # what the student's loss gave the confident mistake
-        if np.isfinite(before) and 0 < implied_last < per_example[-1] - 1e-3:
-            return _not_yet(f"test_nll_before: the text with logits (40, 0, 0) and label 1 costs "
-                            f"{per_example[-1]:.2f} nats, yours about {implied_last:.2f}: log(p + epsilon) or a "
-                            "clipped p caps the loss of a confident mistake. Compute log softmax from the logits, "
-                            "z - logsumexp(z) (notebook 02, or scipy.special.log_softmax).")
-        result = _diagnose(before, expected_before, before_mistakes, "")
-        return _not_yet("test_nll_before: " + result.message.removeprefix("Not yet: "))
-    expected_temperature = calibration.fit_temperature(_DEV_LOGITS, _DEV_LABELS)
-    if not _same(temperature, expected_temperature, rtol=1e-2):
-        temperature_mistakes = [
-            (calibration.fit_temperature(_TEST_LOGITS, _TEST_LABELS), "T was fitted on test: fit it on dev, "
-             "then apply it to test. A T fitted on the texts it is scored on makes their ECE look better than "
-             "it will be on new texts."),
-            (1 / expected_temperature, "multiply or divide? Temperature scaling divides the logits by T; "
-             "you found the factor that multiplies them, 1 / T."),
-            (calibration.fit_temperature(np.vstack([_DEV_LOGITS, _TEST_LOGITS]),
-                                         np.append(_DEV_LABELS, _TEST_LABELS)),
-             "T was fitted on dev and test together: fit it on dev only."),
-        ]
-        for wrong, hint in temperature_mistakes:
-            if _same(temperature, wrong, rtol=1e-2):
-                return _not_yet(hint)
-        return _not_yet(f"T = {temperature:.4g} does not minimise the mean dev cross-entropy of "
-                        "softmax(dev_logits / T): search a wide range (e.g. scipy.optimize.minimize_scalar "
-                        "with bounds (0.05, 20), or a fine grid).")
+    hint = _nll_before_hint(before) or _temperature_hint(temperature)
+    if hint is not None:
+        return hint
     expected_after = softmax_cross_entropy_with_logits(_TEST_LOGITS / temperature, _TEST_LABELS)
     if not _same(after, expected_after):
-        after_mistakes = [
+        mistakes = [
             (softmax_cross_entropy_with_logits(_TEST_LOGITS * temperature, _TEST_LABELS),
-             "test_nll_after: divide the test logits by T, do not multiply."),
-            (expected_before, "test_nll_after equals the loss before: apply T to the test logits."),
+             "divide the test logits by T, do not multiply."),
+            (before, "it equals the loss before: apply T to the test logits."),
         ]
-        result = _diagnose(after, expected_after, after_mistakes, "")
-        return _not_yet("test_nll_after: " + result.message.removeprefix("Not yet: "))
+        return _not_yet("test_nll_after: "
+                        + _diagnose(after, expected_after, mistakes, "").message.removeprefix("Not yet: "))
     extreme_logits, extreme_labels = np.array([[800.0, 0.0, 0.0], [0.0, 1000.0, 0.0]]), np.array([1, 1])
     with np.errstate(all="ignore"):
         extreme = _call(student_function, _DEV_LOGITS.copy(), _DEV_LABELS.copy(), extreme_logits, extreme_labels)

@@ -348,8 +348,8 @@ EVALUATION_PARAMETERS = (
               "0.5 gives the argmax of the two probabilities (two-class data only)", low=0.0, high=1.0),
     Parameter("target_precision", 0.95, "the precision a threshold chosen on dev must reach for the "
               "positive class (an example requirement; two-class data only)", low=0.5, high=1.0),
-    Parameter("num_bootstrap", 1000, "resampled test sets per interval; interval ends then move by "
-              "about 0.001 from seed to seed", low=10, high=100000),
+    Parameter("num_bootstrap", 1000, "resamples per bootstrap interval (test metrics, paired differences, "
+              "dev subgroups); interval ends then move by about 0.001 from seed to seed", low=10, high=100000),
     Parameter("calibration_bins", 15, "equal-width confidence bins of the reliability diagram and ECE, "
               "as in Guo et al. 2017", low=2, high=100),
     Parameter("latency_sentences", 50, "sentences timed one at a time; enough for a stable median",
