@@ -151,3 +151,104 @@ def test_threshold_metrics_at_the_extremes():
     assert calibration.threshold_metrics(labels, positive, 1.0)["positive_share"] == 0.0
     with pytest.raises(ValueError, match="decision_threshold"):
         calibration.threshold_metrics(labels, positive, 1.5)
+
+
+# ---------------------------------------------------------------- paired bootstrap of a difference
+
+def accuracy_of(predictions, labels):
+    return float(np.mean(predictions == labels))
+
+
+def correlated_predictors(num_examples: int = 1000, seed: int = 8):
+    """Two predictors that share most of their mistakes (the hard texts), the second a little better."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 2, size=num_examples)
+    hard = rng.uniform(size=num_examples) < 0.2                  # wrong for both
+    fixed = hard & (rng.uniform(size=num_examples) < 0.1)        # hard texts only the second gets right
+    first = np.where(hard, 1 - labels, labels)
+    second = np.where(hard & ~fixed, 1 - labels, labels)
+    return labels, first, second
+
+
+def test_identical_predictors_differ_by_exactly_zero_on_every_resample():
+    labels, first, _ = correlated_predictors()
+    assert calibration.paired_bootstrap_difference(accuracy_of, first, first.copy(), labels) == (0.0, 0.0, 0.0)
+
+
+def test_a_clearly_better_predictor_has_an_interval_that_excludes_zero():
+    labels, first, second = correlated_predictors()
+    difference, low, high = calibration.paired_bootstrap_difference(accuracy_of, first, second, labels, seed=1)
+    assert difference == pytest.approx(accuracy_of(second, labels) - accuracy_of(first, labels))
+    assert 0 < low <= difference <= high
+    # and the other way round, the same interval with the sign flipped
+    assert calibration.paired_bootstrap_difference(accuracy_of, second, first, labels, seed=1) == \
+        pytest.approx((-difference, -high, -low))
+
+
+def test_the_paired_interval_is_narrower_than_the_unpaired_one_on_correlated_predictors():
+    labels, first, second = correlated_predictors()
+    _, low, high = calibration.paired_bootstrap_difference(accuracy_of, first, second, labels, seed=2)
+    rng = np.random.default_rng(2)   # unpaired: each predictor on its own resample
+    n = len(labels)
+    unpaired = [accuracy_of(second[b], labels[b]) - accuracy_of(first[a], labels[a])
+                for a, b in (rng.integers(0, n, size=(2, n)) for _ in range(1000))]
+    unpaired_low, unpaired_high = np.quantile(unpaired, [0.025, 0.975])
+    assert high - low < 0.5 * (unpaired_high - unpaired_low)
+    assert unpaired_low < 0 < low   # only the paired interval shows the improvement
+
+
+def test_the_paired_bootstrap_of_a_mean_difference_matches_scipy():
+    labels, first, second = correlated_predictors()
+    _, low, high = calibration.paired_bootstrap_difference(accuracy_of, first, second, labels, seed=0)
+    per_text = (second == labels).astype(float) - (first == labels)
+    oracle = stats.bootstrap((per_text,), np.mean, n_resamples=1000, method="percentile",
+                             random_state=0).confidence_interval
+    assert (low, high) == pytest.approx((oracle.low, oracle.high), abs=0.004)
+
+
+# ---------------------------------------------------------------- temperature, precision bound, threshold
+
+def test_fit_temperature_recovers_the_temperature_that_made_the_labels():
+    rng = np.random.default_rng(3)
+    calibrated = rng.normal(0, 2, size=(20000, 3))
+    labels = np.array([rng.choice(3, p=p) for p in np.exp(calibrated) / np.exp(calibrated).sum(1, keepdims=True)])
+    assert calibration.fit_temperature(2.5 * calibrated, labels) == pytest.approx(2.5, rel=0.05)   # overconfident
+    assert calibration.fit_temperature(0.5 * calibrated, labels) == pytest.approx(0.5, rel=0.05)   # underconfident
+
+
+def test_fit_temperature_is_finite_for_extreme_logits_and_rejects_bad_labels():
+    logits = np.array([[0.0, 800.0], [1000.0, 0.0], [2.0, -1.0], [0.0, 3.0]])
+    assert np.isfinite(calibration.fit_temperature(logits, np.array([0, 0, 0, 1])))
+    with pytest.raises(ValueError, match="class ids"):
+        calibration.fit_temperature(logits, np.array([0, 2, 0, 1]))
+
+
+@pytest.mark.parametrize("true_positives, predicted_positives, level", [(19, 20, 0.95), (5, 5, 0.95), (0, 7, 0.9),
+                                                                        (830, 900, 0.99)])
+def test_precision_lower_bound_is_scipys_wilson_bound(true_positives, predicted_positives, level):
+    oracle = stats.binomtest(true_positives, predicted_positives).proportion_ci(2 * level - 1, method="wilson").low
+    assert calibration.precision_lower_bound(true_positives, predicted_positives, level) == pytest.approx(oracle)
+
+
+def test_precision_lower_bound_stays_below_one_when_all_of_few_are_right():
+    assert calibration.precision_lower_bound(3, 3) < 0.6 < calibration.precision_lower_bound(300, 300)
+    with pytest.raises(ValueError, match="at least one"):
+        calibration.precision_lower_bound(0, 0)
+
+
+def test_threshold_for_precision_checked_against_every_candidate():
+    rng = np.random.default_rng(6)
+    labels = rng.integers(0, 2, size=400)
+    scores = np.clip(0.35 * labels + 0.65 * rng.uniform(size=400), 0, 1)
+    for level in (None, 0.95):
+        chosen = calibration.threshold_for_precision(labels, scores, 0.9, level)
+        def meets(t):
+            called = scores >= t
+            tp = int(np.sum(called & (labels == 1)))
+            value = tp / called.sum() if level is None else calibration.precision_lower_bound(tp, called.sum(), level)
+            return value >= 0.9
+        candidates = np.unique(scores)
+        assert meets(chosen) and not any(meets(t) for t in candidates[candidates < chosen])
+    assert calibration.threshold_for_precision(labels, scores, 0.9, 0.95) > \
+        calibration.threshold_for_precision(labels, scores, 0.9)   # the bound asks for a higher threshold
+    assert calibration.threshold_for_precision(np.array([1, 0, 1, 0, 0]), np.linspace(0, 1, 5), 0.5) is None

@@ -303,3 +303,151 @@ def softmax_twice(labels, logits):
 def test_loss_for_logits_check(make_student, phrase):
     result = exercises.check_loss_for_logits(make_student())
     assert_correct(result) if phrase is None else assert_hint(result, phrase)
+
+
+# ---------------------------------------------------------------- notebook 06
+
+from scipy.optimize import minimize_scalar  # noqa: E402
+from scipy.special import log_softmax, softmax  # noqa: E402
+from scipy.stats import beta  # noqa: E402
+
+from finetune_lab.course.exercises import (  # noqa: E402
+    check_expected_calibration_error,
+    check_temperature_scaling,
+    check_threshold_with_precision_bound,
+)
+
+
+def ece_written_out(probabilities, labels, num_bins, confidence_of=None, weighted=True, absolute=True,
+                    scale=1.0, over_bins=False):
+    """A student's ECE, bin by bin with a loop, with switches for the usual mistakes."""
+    confidence = probabilities.max(axis=1) if confidence_of is None else confidence_of(probabilities, labels)
+    correct = probabilities.argmax(axis=1) == labels
+    total, gaps = 0.0, []
+    for low, high in zip(np.linspace(0, 1, num_bins + 1)[:-1], np.linspace(0, 1, num_bins + 1)[1:]):
+        in_bin = (confidence > low) & (confidence <= high)
+        if in_bin.any():
+            gap = correct[in_bin].mean() - confidence[in_bin].mean()
+            gap = abs(gap) if absolute else gap
+            gaps.append(gap)
+            total += in_bin.mean() * gap
+    if over_bins:
+        return scale * sum(gaps) / num_bins
+    return scale * (total if weighted else np.mean(gaps))
+
+
+@pytest.mark.parametrize("student, phrase", [
+    (lambda p, y, m: ece_written_out(p, y, m), None),
+    (lambda p, y, m: ece_written_out(p, y, m, confidence_of=lambda p, y: p[:, 1]), "not the probability of class 1"),
+    (lambda p, y, m: ece_written_out(p, y, m, confidence_of=lambda p, y: p[np.arange(len(y)), y]),
+     "not of the true label"),
+    (lambda p, y, m: ece_written_out(p, y, m, weighted=False), "|B_m| / n"),
+    (lambda p, y, m: ece_written_out(p, y, m, over_bins=True), "not by the number of bins"),
+    (lambda p, y, m: ece_written_out(p, y, m, absolute=False), "absolute gap"),
+    (lambda p, y, m: abs(ece_written_out(p, y, m, absolute=False)), "before summing"),
+    (lambda p, y, m: ece_written_out(p, y, m, scale=100), "not a percentage"),
+    (lambda p, y, m: np.array([0.1, 0.2]), "shape"),
+])
+def test_ece_check(student, phrase):
+    result = check_expected_calibration_error(student)
+    assert_correct(result) if phrase is None else assert_hint(result, phrase)
+
+
+def nll(logits, labels):
+    return -np.mean(log_softmax(logits, axis=1)[np.arange(len(labels)), labels])
+
+
+def temperature_scaling(dev_logits, dev_labels, test_logits, test_labels, loss=nll, fit_on="dev", multiply=False):
+    """A student's temperature scaling, with switches for the usual mistakes."""
+    fit_logits, fit_labels = {"dev": (dev_logits, dev_labels), "test": (test_logits, test_labels)}[fit_on]
+    scaled = (lambda z, t: z * t) if multiply else (lambda z, t: z / t)
+    t = minimize_scalar(lambda t: loss(scaled(fit_logits, t), fit_labels), bounds=(0.05, 20), method="bounded").x
+    return t, loss(test_logits, test_labels), loss(scaled(test_logits, t), test_labels)
+
+
+def nll_with_epsilon(logits, labels):
+    return -np.mean(np.log(softmax(logits, axis=1)[np.arange(len(labels)), labels] + 1e-12))
+
+
+def nll_unstable(logits, labels):
+    probabilities = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    return -np.mean(np.log(probabilities[np.arange(len(labels)), labels]))
+
+
+@pytest.mark.parametrize("student, phrase", [
+    (temperature_scaling, None),
+    (lambda *args: temperature_scaling(*args, fit_on="test"), "fitted on test"),
+    (lambda *args: temperature_scaling(*args, multiply=True), "divides the logits by T"),
+    (lambda *args: temperature_scaling(*args, loss=nll_with_epsilon), "caps the loss of a confident mistake"),
+    (lambda *args: temperature_scaling(*args, loss=lambda z, y: -np.mean(log_softmax(z, axis=1).max(axis=1))),
+     "not of the predicted class"),
+    (lambda *args: temperature_scaling(*args, loss=lambda z, y: len(y) * nll(z, y)), "missing 1/N"),
+    (lambda *args: (temperature_scaling(*args)[0], *temperature_scaling(*args)[1:2] * 2), "apply T to the test"),
+    (lambda *args: temperature_scaling(*args)[:2], "return three numbers"),
+])
+def test_temperature_scaling_check(student, phrase):
+    with np.errstate(all="ignore"):
+        result = check_temperature_scaling(student)
+    assert_correct(result) if phrase is None else assert_hint(result, phrase)
+
+
+def test_temperature_scaling_check_catches_overflow_on_extreme_logits():
+    with np.errstate(all="ignore"):
+        assert_hint(check_temperature_scaling(lambda *args: temperature_scaling(*args, loss=nll_unstable)),
+                    "overflows")
+
+
+def wilson_lower(tp, n, z=1.6448536269514722):
+    p = tp / n
+    return (p + z * z / (2 * n) - z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))) / (1 + z * z / n)
+
+
+def threshold_by_hand(labels, scores, target, level, bound=wilson_lower, strict=False, largest=False, all_texts=False):
+    """A student's threshold: every distinct score, smallest first, with switches for the usual mistakes."""
+    meeting = []
+    for t in np.unique(scores):
+        called = scores > t if strict else scores >= t
+        tp, n = int(np.sum(called & (labels == 1))), int(called.sum())
+        if n and (bound(tp * len(labels) / n, len(labels)) if all_texts else bound(tp, n)) >= target:
+            meeting.append(t)
+    return meeting[-1] if largest else meeting[0]
+
+
+@pytest.mark.parametrize("student, phrase", [
+    (lambda y, s, target, level: threshold_by_hand(y, s, target, level), None),
+    (lambda y, s, target, level: threshold_by_hand(y, s, target, level, bound=lambda tp, n: tp / n),
+     "measured precision"),
+    (lambda y, s, target, level: threshold_by_hand(y, s, target, level,
+                                                   bound=lambda tp, n: wilson_lower(tp, n, z=1.959963984540054)),
+     "one-sided"),
+    (lambda y, s, target, level: threshold_by_hand(
+        y, s, target, level, bound=lambda tp, n: tp / n - 1.645 * np.sqrt(tp / n * (1 - tp / n) / n)), "Wald"),
+    (lambda y, s, target, level: threshold_by_hand(y, s, target, level, all_texts=True), "not all texts"),
+    (lambda y, s, target, level: threshold_by_hand(y, s, target, level, strict=True), "score >= t"),
+    (lambda y, s, target, level: threshold_by_hand(y, s, target, level, largest=True), "smallest threshold"),
+    (lambda y, s, target, level: None, "returned None"),
+])
+def test_threshold_with_precision_bound_check(student, phrase):
+    result = check_threshold_with_precision_bound(student)
+    assert_correct(result) if phrase is None else assert_hint(result, phrase)
+
+
+def test_threshold_check_accepts_the_clopper_pearson_bound_too():
+    def clopper_pearson(y, s, target, level):
+        return threshold_by_hand(y, s, target, level, bound=lambda tp, n: beta.ppf(1 - level, tp, n - tp + 1))
+    result = check_threshold_with_precision_bound(clopper_pearson)
+    assert_correct(result)
+    assert "Clopper-Pearson" in result.message
+
+
+def test_each_threshold_mistake_picks_a_different_threshold_on_the_fixture():
+    y, s = exercises._THRESHOLD_LABELS, exercises._THRESHOLD_SCORES
+    variants = [threshold_by_hand(y, s, 0.9, 0.95, **switch) for switch in
+                ({}, {"strict": True}, {"largest": True}, {"all_texts": True}, {"bound": lambda tp, n: tp / n})]
+    assert len(set(variants)) == len(variants)
+
+
+@pytest.mark.parametrize("check", [check_expected_calibration_error, check_temperature_scaling,
+                                   check_threshold_with_precision_bound])
+def test_notebook_06_checks_give_a_not_yet_message_for_an_unwritten_function(check):
+    assert_hint(check(not_written_yet), "NotImplementedError")

@@ -17,6 +17,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from finetune_lab import calibration
 from finetune_lab.early_stopping import stopping_epochs
 from finetune_lab.from_scratch.gradient_step import gradient_step
 from finetune_lab.from_scratch.losses import (
@@ -26,6 +27,8 @@ from finetune_lab.from_scratch.losses import (
     binary_cross_entropy_with_logits,
     binary_cross_entropy_with_logits_gradient,
     sigmoid,
+    softmax,
+    softmax_cross_entropy_with_logits,
 )
 
 
@@ -678,3 +681,230 @@ def check_bottom_layers_parameters(student_function: Callable) -> CheckResult:
             "a LayerNorm (2 h), the feed-forward network h -> i -> h with biases, a second LayerNorm (2 h)."))
         return _not_yet(setting + hint)
     return _correct("k (4 h^2 + 2 h i + 9 h + i): projections, feed-forward network, biases and two LayerNorms per layer.")
+
+
+# ---------------------------------------------------------------- notebook 06
+
+def _three_class_fixture(num_examples: int, scale: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(logits (n, 3), labels (n,)): labels drawn from softmax(logits / scale), so T = scale calibrates them."""
+    rng = np.random.default_rng(seed)
+    logits = rng.normal(0.0, 1.5, size=(num_examples, 3)) * scale
+    probabilities = softmax(logits / scale)
+    labels = np.array([rng.choice(3, p=row) for row in probabilities])
+    return logits, labels
+
+
+# Overconfident texts (logits twice the calibrated ones) and underconfident ones (0.4 times), so that
+# bins err both ways, and one confidence of exactly 1.
+_OVER_LOGITS, _OVER_LABELS = _three_class_fixture(40, 2.0, seed=11)
+_UNDER_LOGITS, _UNDER_LABELS = _three_class_fixture(40, 0.4, seed=15)
+_ECE_PROBABILITIES = np.vstack([softmax(_OVER_LOGITS), softmax(_UNDER_LOGITS), [[0.0, 1.0, 0.0]]])   # (81, 3)
+_ECE_LABELS = np.concatenate([_OVER_LABELS, _UNDER_LABELS, [0]])
+
+
+def _ece_variant(confidence: np.ndarray, correct: np.ndarray, num_bins: int, weighted: bool = True,
+                 absolute: bool = True, over_all_bins: bool = False) -> float:
+    """The ECE and its usual wrong versions, from (n,) confidences and (n,) 0/1 correctness, bins (low, high]."""
+    bin_of = np.clip(np.ceil(confidence * num_bins).astype(int) - 1, 0, num_bins - 1)
+    count = np.bincount(bin_of, minlength=num_bins)
+    filled = count > 0
+    gaps = (np.bincount(bin_of, correct, num_bins)[filled] - np.bincount(bin_of, confidence, num_bins)[filled]) \
+        / count[filled]
+    gaps = np.abs(gaps) if absolute else gaps
+    if over_all_bins:
+        return float(gaps.sum() / num_bins)
+    return float(np.sum(count[filled] / len(confidence) * gaps) if weighted else gaps.mean())
+
+
+@_checked
+def check_expected_calibration_error(student_function: Callable) -> CheckResult:
+    """Exercise 1 of notebook 06: ``student_function(probabilities, labels, num_bins)`` is Guo et al.'s ECE."""
+    p, y = _ECE_PROBABILITIES, _ECE_LABELS
+    top, correct = p.max(axis=1), (p.argmax(axis=1) == y).astype(np.float64)
+    for num_bins in (5, 10):
+        value = _call(student_function, p.copy(), y.copy(), num_bins)
+        expected = calibration.expected_calibration_error(p, y, num_bins)
+        mistakes = [
+            (100 * expected, "the ECE is a share in [0, 1], not a percentage: drop the factor 100."),
+            (_ece_variant(p[:, 1], correct, num_bins), "the confidence is the probability of the *predicted* "
+             "class, probabilities.max(axis=1), not the probability of class 1."),
+            (_ece_variant(p[np.arange(len(y)), y], correct, num_bins), "the confidence is the probability of "
+             "the predicted class, probabilities.max(axis=1), not of the true label: the model does not know it."),
+            (_ece_variant(top, correct, num_bins, weighted=False), "weight each bin's gap by its share of the "
+             "predictions, |B_m| / n: a plain mean over bins lets a bin of 2 predictions count as much as one of 200."),
+            (_ece_variant(top, correct, num_bins, over_all_bins=True), "divide by n with weights |B_m| / n, "
+             "not by the number of bins: empty bins must not dilute the error."),
+            (_ece_variant(top, correct, num_bins, absolute=False), "take the absolute gap |acc - conf| in each "
+             "bin, before summing: overconfident and underconfident bins must not cancel."),
+            (-_ece_variant(top, correct, num_bins, absolute=False), "take the absolute gap |acc - conf| in each "
+             "bin, before summing: overconfident and underconfident bins must not cancel."),
+        ]
+        result = _diagnose(value, expected, mistakes, "")
+        if not result.passed:
+            return _not_yet(f"with num_bins={num_bins}: " + result.message.removeprefix("Not yet: "))
+    return _correct("sum over bins of |B_m|/n * |accuracy(B_m) - confidence(B_m)|, confidence = the top probability.")
+
+
+_DEV_LOGITS, _DEV_LABELS = _three_class_fixture(80, 2.5, seed=12)          # overconfident: T = 2.5 calibrates
+_TEST_LOGITS, _TEST_LABELS = _three_class_fixture(80, 1.5, seed=13)
+_TEST_LOGITS = np.vstack([_TEST_LOGITS, [[40.0, 0.0, 0.0]]])             # one very confident mistake
+_TEST_LABELS = np.append(_TEST_LABELS, 1)
+
+
+def _predicted_class_nll(logits: np.ndarray) -> float:
+    """The wrong loss: -log of the predicted class's probability, whatever the label."""
+    return float(-np.mean(np.max(logits - np.logaddexp.reduce(logits, axis=1, keepdims=True), axis=1)))
+
+
+def _nll_before_hint(before: float) -> CheckResult | None:
+    """None if ``before`` is the mean test cross-entropy at T = 1, else the hint for the mistake."""
+    expected = softmax_cross_entropy_with_logits(_TEST_LOGITS, _TEST_LABELS)
+    if _same(before, expected):
+        return None
+    per_example = softmax_cross_entropy_with_logits(_TEST_LOGITS, _TEST_LABELS, reduction="none")
+    n = len(_TEST_LABELS)
+    implied_last = n * before - per_example[:-1].sum()   # what the student's loss gave the confident mistake
+    if np.isfinite(before) and 0 < implied_last < per_example[-1] - 1e-3:
+        return _not_yet(f"test_nll_before: the text with logits (40, 0, 0) and label 1 costs "
+                        f"{per_example[-1]:.2f} nats, yours about {implied_last:.2f}: log(p + epsilon) or a "
+                        "clipped p caps the loss of a confident mistake. Compute log softmax from the logits, "
+                        "z - logsumexp(z) (notebook 02, or scipy.special.log_softmax).")
+    mistakes = [
+        (n * expected, "missing 1/N: the cross-entropy is the mean over texts, not the sum."),
+        (_predicted_class_nll(_TEST_LOGITS), "the cross-entropy uses the probability of the true label, "
+         "log_softmax(z)[i, y_i], not of the predicted class (that one ignores the labels)."),
+        (expected / np.log(10), "use the natural log, np.log: cross-entropies are in nats."),
+    ]
+    return _not_yet("test_nll_before: " + _diagnose(before, expected, mistakes, "").message.removeprefix("Not yet: "))
+
+
+def _temperature_hint(temperature: float) -> CheckResult | None:
+    """None if ``temperature`` minimises the dev cross-entropy (to 1%), else the hint for the mistake."""
+    expected = calibration.fit_temperature(_DEV_LOGITS, _DEV_LABELS)
+    if _same(temperature, expected, rtol=1e-2):
+        return None
+    mistakes = [
+        (calibration.fit_temperature(_TEST_LOGITS, _TEST_LABELS), "T was fitted on test: fit it on dev, then "
+         "apply it to test. A T fitted on the texts it is scored on makes their ECE look better than it will be "
+         "on new texts."),
+        (1 / expected, "multiply or divide? Temperature scaling divides the logits by T; you found the factor "
+         "that multiplies them, 1 / T."),
+        (calibration.fit_temperature(np.vstack([_DEV_LOGITS, _TEST_LOGITS]), np.append(_DEV_LABELS, _TEST_LABELS)),
+         "T was fitted on dev and test together: fit it on dev only."),
+    ]
+    for wrong, hint in mistakes:
+        if _same(temperature, wrong, rtol=1e-2):
+            return _not_yet(hint)
+    return _not_yet(f"T = {temperature:.4g} does not minimise the mean dev cross-entropy of softmax(dev_logits / T): "
+                    "search a wide range (e.g. scipy.optimize.minimize_scalar with bounds (0.05, 20), or a fine grid).")
+
+
+@_checked
+def check_temperature_scaling(student_function: Callable) -> CheckResult:
+    """Exercise 2 of notebook 06: temperature scaling from logits.
+
+    ``student_function(dev_logits, dev_labels, test_logits, test_labels)`` must
+    return ``(temperature, test_nll_before, test_nll_after)``: T fitted on dev
+    by minimising the mean cross-entropy of softmax(logits / T), and the mean
+    test cross-entropy (nats, from logits) at T = 1 and at the fitted T.
+    """
+    result = _call(student_function, _DEV_LOGITS.copy(), _DEV_LABELS.copy(), _TEST_LOGITS.copy(), _TEST_LABELS.copy())
+    if not (isinstance(result, (tuple, list)) and len(result) == 3):
+        return _not_yet("return three numbers: (temperature, test_nll_before, test_nll_after).")
+    try:
+        temperature, before, after = (float(value) for value in result)
+    except (TypeError, ValueError):
+        return _not_yet("temperature, test_nll_before and test_nll_after must each be a number.")
+    hint = _nll_before_hint(before) or _temperature_hint(temperature)
+    if hint is not None:
+        return hint
+    expected_after = softmax_cross_entropy_with_logits(_TEST_LOGITS / temperature, _TEST_LABELS)
+    if not _same(after, expected_after):
+        mistakes = [
+            (softmax_cross_entropy_with_logits(_TEST_LOGITS * temperature, _TEST_LABELS),
+             "divide the test logits by T, do not multiply."),
+            (before, "it equals the loss before: apply T to the test logits."),
+        ]
+        return _not_yet("test_nll_after: "
+                        + _diagnose(after, expected_after, mistakes, "").message.removeprefix("Not yet: "))
+    extreme_logits, extreme_labels = np.array([[800.0, 0.0, 0.0], [0.0, 1000.0, 0.0]]), np.array([1, 1])
+    with np.errstate(all="ignore"):
+        extreme = _call(student_function, _DEV_LOGITS.copy(), _DEV_LABELS.copy(), extreme_logits, extreme_labels)
+    extreme_before = float(np.asarray(extreme[1], dtype=np.float64))
+    if not _same(extreme_before, softmax_cross_entropy_with_logits(extreme_logits, extreme_labels)):
+        return _not_yet(f"test logits of 800 and 1000 give test_nll_before = {extreme_before:.6g}, expected 400 "
+                        "(a wrong answer with a logit gap of 800 costs 800 nats): exp(800) overflows and "
+                        "log(0) is -inf. Compute z - logsumexp(z), subtracting each row's maximum first.")
+    return _correct(f"T = {temperature:.3f} fitted on dev; test cross-entropy {before:.3f} -> {after:.3f} nats, "
+                    "exact even for logits of 1000.")
+
+
+def _threshold_fixture() -> tuple[np.ndarray, np.ndarray]:
+    """(labels (400,), scores (400,)): scores rounded to 2 decimals (so that they tie), P(label 1) = 0.3 + 0.7 score.
+
+    Precision rises slowly with the threshold, so that each mistake of the exercise
+    picks a different threshold (tests/test_exercises.py checks they all differ).
+    """
+    rng = np.random.default_rng(30)
+    scores = np.round(rng.uniform(size=400), 2)
+    labels = (rng.uniform(size=400) < 0.3 + 0.7 * scores).astype(np.int64)
+    return labels, scores
+
+
+_THRESHOLD_LABELS, _THRESHOLD_SCORES = _threshold_fixture()
+
+
+def _threshold_variant(bound: Callable, strict: bool = False, largest: bool = False) -> float | None:
+    """The smallest (or largest) score t whose bound(tp, called, n) reaches 0.9, "positive" meaning >= t (or > t)."""
+    labels, scores = _THRESHOLD_LABELS, _THRESHOLD_SCORES
+    meeting = []
+    for t in np.unique(scores):
+        called = scores > t if strict else scores >= t
+        if called.sum() and bound(int(np.sum(called & (labels == 1))), int(called.sum()), len(labels)) >= 0.9:
+            meeting.append(float(t))
+    return (meeting[-1] if largest else meeting[0]) if meeting else None
+
+
+def _clopper_pearson(tp: int, called: int, level: float) -> float:
+    """The exact one-sided lower bound: the (1 - level) quantile of Beta(tp, called - tp + 1)."""
+    from scipy.stats import beta  # only this check needs it
+    return float(beta.ppf(1 - level, tp, called - tp + 1)) if tp else 0.0
+
+
+@_checked
+def check_threshold_with_precision_bound(student_function: Callable) -> CheckResult:
+    """Exercise 3 of notebook 06: ``student_function(labels, scores, target_precision, confidence_level)``.
+
+    It returns the smallest threshold t ("positive" means score >= t) whose
+    one-sided lower confidence bound on precision reaches the target: Wilson's
+    bound (``calibration.precision_lower_bound``), or Clopper-Pearson's.
+    """
+    value = _call(student_function, _THRESHOLD_LABELS.copy(), _THRESHOLD_SCORES.copy(), 0.9, 0.95)
+    if value is None:
+        return _not_yet("your function returned None, but some thresholds of this fixture reach the target: "
+                        "try every distinct score as a threshold, smallest first.")
+    expected = calibration.threshold_for_precision(_THRESHOLD_LABELS, _THRESHOLD_SCORES, 0.9, 0.95)
+    if _same(value, _threshold_variant(lambda tp, called, n: _clopper_pearson(tp, called, 0.95))):
+        return _correct("the Clopper-Pearson bound, exact and a little more cautious than Wilson's.")
+    z = 1.6448536269514722   # one-sided 95%
+    wald = lambda tp, called, n: tp / called - z * np.sqrt(tp / called * (1 - tp / called) / called)  # noqa: E731
+    mistakes = [
+        (calibration.threshold_for_precision(_THRESHOLD_LABELS, _THRESHOLD_SCORES, 0.9),
+         "that is the threshold where the measured precision reaches the target; ask its lower confidence "
+         "bound to reach it (calibration.precision_lower_bound)."),
+        (calibration.threshold_for_precision(_THRESHOLD_LABELS, _THRESHOLD_SCORES, 0.9, 0.975),
+         "you used z = 1.96, the two-sided 95% value; a lower bound alone is one-sided: z = 1.645 "
+         "(NormalDist().inv_cdf(0.95))."),
+        (_threshold_variant(wald), "that is the normal-approximation (Wald) bound p - z sqrt(p(1-p)/n); it is 1 "
+         "whenever every text called positive is right, however few. Use Wilson's bound."),
+        (_threshold_variant(lambda tp, called, n: calibration.precision_lower_bound(tp * n / called, n)),
+         "the bound's n is the number of texts called positive (precision's denominator), not all texts."),
+        (_threshold_variant(lambda tp, called, n: calibration.precision_lower_bound(tp, called), strict=True),
+         "count a text whose score equals the threshold as positive (score >= t), as precision_recall_curve does."),
+        (_threshold_variant(lambda tp, called, n: calibration.precision_lower_bound(tp, called), largest=True),
+         "return the smallest threshold that meets the requirement: every larger one loses recall."),
+    ]
+    return _diagnose(value, expected, mistakes, "the smallest threshold whose Wilson lower bound on precision "
+                     "reaches the target.", fallback=f"{value!r} is not it: for each distinct score t, count "
+                     "the texts with score >= t and the positives among them, and keep the smallest t whose "
+                     "one-sided 95% Wilson lower bound reaches the target.")
