@@ -159,3 +159,32 @@ def test_resuming_with_other_settings_is_refused_in_one_line(tmp_path):
         train(tmp_path, resume=True, epochs=2)
     with pytest.raises(ValueError, match="resume=True needs checkpoint_dir"):
         train(None, resume=True)
+
+
+def test_sigint_in_process_stops_after_the_step_and_says_how_to_resume(tmp_path, capsys):
+    """The stop button in a notebook: the step in progress ends, the next cell gets a model and a history."""
+    import os
+
+    def interrupt_at_step_3(features, loss, steps=[]):
+        steps.append(loss)
+        if len(steps) == 3:
+            os.kill(os.getpid(), signal.SIGINT)  # delivered now; training must finish this step, then stop
+
+    model, history = train(tmp_path, on_step=interrupt_at_step_3)
+    assert history.interrupted and len(history.step_loss) == 3 and history.epochs_run == 0
+    assert checkpointed_steps(tmp_path) == 3
+    out = capsys.readouterr().out
+    assert "interrupted after step 3 of 18" in out and "resume=True" in out
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the usual Ctrl+C is back
+
+
+def test_the_progress_bar_shows_speeds_and_live_curves_stay_quiet_without_a_watcher():
+    from finetune_lab.early_stopping import History
+    from finetune_lab.pretrained import plots
+
+    assert fine_tune._speeds(0.5, 64, 1600, 2.0) == {"loss": "0.500", "examples/s": "32.0", "tokens/s": "800"}
+    live = plots.LiveCurves(steps_per_epoch=100, every=1)
+    assert not live.enabled  # no IPython kernel here: nothing is drawn
+    history = History(step_loss=[0.7, 0.6, 0.65])  # fewer steps than the averaging window
+    figure = plots.training_curves(history, steps_per_epoch=100)
+    assert list(figure.axes[0].lines[1].get_ydata()) == pytest.approx([0.65])  # one 3-step average
