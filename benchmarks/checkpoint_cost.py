@@ -19,18 +19,16 @@ How: one process holds both models; they take turns, ``--block-steps``
 steps each, for ``--rounds`` rounds, on the same batches, so whatever else
 runs on the machine slows both alike (the ratio is what counts on a shared
 machine, not the absolute tokens/s). After each of its blocks the
-checkpointed model saves one checkpoint, timed on its own: the part training
-waits for (the copy of the values in memory) and, after waiting for it, the
-whole write (done in the background during training). The cost of
-checkpointing in a run is then
+checkpointed model saves one checkpoint, timed on its own (the run's first
+save separately: it includes one-time set-up). The cost of checkpointing in
+a run is then
 
-    (checkpointed step time - plain step time) × steps + saves × seconds per save,
+    (checkpointed step time - plain step time) × steps + first save + later saves + best-weight saves,
 
-with the saves of notebook 05's default run: one every ``checkpoint_every``
-steps within an epoch, one at each epoch's end, and the best epoch's weights
-(model only) when an epoch improves. A save costs training between the copy
-(if the background write takes nothing from training) and the whole write
-(if it stopped training): both bounds are reported.
+with the saves of notebook 05's default run (``checkpoint_every``: one at
+each epoch's end, plus one every ``checkpoint_every`` steps within an epoch
+if > 0) and the best epoch's weights (model only) when an epoch improves;
+also for ``checkpoint_every=100`` for comparison.
 """
 
 from __future__ import annotations
@@ -81,7 +79,7 @@ def measure(rounds: int, block_steps: int, warmup_steps: int) -> dict:
     order = training_order(prepared.train.lengths, params["batch_size"], seed=params["seed"] * 1000 + 1)
     seconds = {name: [] for name in steps}
     tokens = {name: 0 for name in steps}
-    save_seconds, write_seconds, position = [], [], 0
+    save_seconds, position = [], 0
     for round_index in range(-1, rounds):  # round -1: warm-up (tracing), not counted
         block = order[position:position + (warmup_steps if round_index < 0 else block_steps)]
         position += len(block)
@@ -95,12 +93,8 @@ def measure(rounds: int, block_steps: int, warmup_steps: int) -> dict:
         state = checkpoints.TrainingState(0, position, [b.tolist() for b in order], vars(History()),
                                           {"best_score": -math.inf, "best_epoch": 0, "waited": 0}, False)
         started = time.perf_counter()
-        saver.save(state)  # training waits for this part: the copy of the values
-        copied = time.perf_counter() - started
-        saver.finish()  # the rest is written in the background during training; timed here whole
-        if round_index >= 0:
-            save_seconds.append(copied)
-            write_seconds.append(time.perf_counter() - started)
+        saver.save(state)
+        save_seconds.append(time.perf_counter() - started)  # [0]: the first save, after the warm-up
     saver.save_best(1)
     latest = Path(saver.latest)
     checkpoint_bytes = folder_bytes(latest.parent.glob(latest.name + ".*"))
@@ -112,7 +106,7 @@ def measure(rounds: int, block_steps: int, warmup_steps: int) -> dict:
     return {"params": {k: params[k] for k in ("model", "batch_size", "epochs", "num_train_examples",
                                               "checkpoint_every", "seed")},
             "steps_per_epoch": steps_per_epoch, "rounds": rounds, "block_steps": block_steps,
-            "seconds": seconds, "tokens": tokens, "save_seconds": save_seconds, "write_seconds": write_seconds,
+            "seconds": seconds, "tokens": tokens, "save_seconds": save_seconds,
             "best_save_seconds": best_save_seconds,
             "checkpoint_bytes": checkpoint_bytes, "best_bytes": best_bytes,
             "parameters_count": int(sum(np.prod(w.shape) for w in second.get_weights()))}
@@ -126,52 +120,56 @@ def summarise(raw: dict) -> dict:
     params = raw["params"]
     run_steps = raw["steps_per_epoch"] * params["epochs"]
     saves = default_run_saves(raw["steps_per_epoch"], params["epochs"], params["checkpoint_every"])
-    save_s, write_s = statistics.median(raw["save_seconds"]), statistics.median(raw["write_seconds"])
+    first, later = raw["save_seconds"][0], statistics.median(raw["save_seconds"][1:])
     plain_run = run_steps * step_seconds["plain"]
-    best = params["epochs"] * raw["best_save_seconds"]  # at most one best save per epoch, written at once
-    # Lower bound: training waits only for the copies; upper bound: as if every write stopped training.
-    low = run_steps * step_seconds["checkpointed"] + saves * save_s + best
-    high = run_steps * step_seconds["checkpointed"] + saves * write_s + best
+
+    def run_cost(checkpoint_every: int) -> dict:
+        saves = default_run_saves(raw["steps_per_epoch"], params["epochs"], checkpoint_every)
+        seconds = (run_steps * step_seconds["checkpointed"] + first + (saves - 1) * later
+                   + params["epochs"] * raw["best_save_seconds"])  # at most one best save per epoch
+        return {"checkpoint_every": checkpoint_every, "checkpoints": saves, "best_saves_at_most": params["epochs"],
+                "seconds": seconds, "slower_by": seconds / plain_run - 1,
+                "tokens_per_second": tokens_per_second["plain"] * plain_run / seconds}
+
     return {"step_seconds": step_seconds, "tokens_per_second": tokens_per_second,
+            "step_time_ratio": step_seconds["checkpointed"] / step_seconds["plain"],
             "step_time_ratio_median_block": statistics.median(per_block),
-            "save_seconds_median": save_s, "save_seconds_all": raw["save_seconds"],
-            "write_seconds_median": write_s, "write_seconds_all": raw["write_seconds"],
-            "default_run": {"steps": run_steps, "full_checkpoints": saves, "best_saves_at_most": params["epochs"],
-                            "plain_seconds": plain_run, "checkpointed_seconds": [low, high],
-                            "slower_by": [low / plain_run - 1, high / plain_run - 1],
-                            "tokens_per_second_plain": tokens_per_second["plain"],
-                            "tokens_per_second_checkpointed": [tokens_per_second["plain"] * plain_run / high,
-                                                               tokens_per_second["plain"] * plain_run / low]},
+            "first_save_seconds": first, "save_seconds_median": later, "save_seconds_all": raw["save_seconds"],
+            "run_steps": run_steps, "plain_run_seconds": plain_run,
+            "default_run": run_cost(params["checkpoint_every"]), "every_100_steps": run_cost(100),
             "checkpoint_MiB": raw["checkpoint_bytes"] / 2**20, "best_weights_MiB": raw["best_bytes"] / 2**20}
 
 
 def markdown(raw: dict, summary: dict, when: str) -> str:
-    run, params = summary["default_run"], raw["params"]
+    params = raw["params"]
+
+    def cost_line(name: str, run: dict) -> str:
+        return (f"- {name} (checkpoint_every={run['checkpoint_every']}): {run['checkpoints']} checkpoints and at most "
+                f"{run['best_saves_at_most']} best saves in {summary['run_steps']} steps: "
+                f"{summary['plain_run_seconds']:.0f} s plain against {run['seconds']:.0f} s checkpointed, "
+                f"**{100 * run['slower_by']:.1f}% slower** ({summary['tokens_per_second']['plain']:.0f} against "
+                f"{run['tokens_per_second']:.0f} real tokens/s; aim: under 3%)")
+
     return "\n".join([
         "# What checkpointing costs (benchmarks/checkpoint_cost.py)", "",
         f"Measured {when} on the 2-core CPU shared with other work (run under `nice -n 10`): absolute "
-        "speeds are inflated by the contention; the ratios are measured side by side, in alternating blocks "
-        f"of {raw['block_steps']} steps ({raw['rounds']} rounds, after a warm-up block), on the same batches.",
-        f"Recipe: notebook 05's defaults ({params['model']}, batch {params['batch_size']}, "
-        f"{params['num_train_examples']:,} examples, {params['epochs']} epochs = {run['steps']} steps, "
-        f"checkpoint_every {params['checkpoint_every']}).", "",
+        "speeds and save times are inflated by the contention; the step times are measured side by side, in "
+        f"alternating blocks of {raw['block_steps']} steps ({raw['rounds']} rounds, after a warm-up block), "
+        f"on the same batches. Recipe: notebook 05's defaults ({params['model']}, batch {params['batch_size']}, "
+        f"{params['num_train_examples']:,} examples, {params['epochs']} epochs = {summary['run_steps']} steps).", "",
         "| | step s | real tokens/s |", "|---|---:|---:|",
         f"| plain (no checkpoints) | {summary['step_seconds']['plain']:.3f} | {summary['tokens_per_second']['plain']:.0f} |",
         f"| checkpointed step (saved dropout generators), saves excluded | {summary['step_seconds']['checkpointed']:.3f} "
         f"| {summary['tokens_per_second']['checkpointed']:.0f} |", "",
-        f"- median ratio of block times, checkpointed ÷ plain: {summary['step_time_ratio_median_block']:.3f}",
-        f"- one checkpoint (weights, Adam's m and v, generators, state): {summary['checkpoint_MiB']:.0f} MiB on "
-        f"disk; training waits {summary['save_seconds_median']:.2f} s for the in-memory copy, the background "
-        f"write takes {summary['write_seconds_median']:.2f} s in all (medians of {len(summary['save_seconds_all'])}); "
-        f"the best epoch's weights (model only, written at once): {summary['best_weights_MiB']:.0f} MiB; "
-        f"{checkpoints.KEEP_CHECKPOINTS} checkpoints are kept, and 2 best",
-        f"- the default run: {run['full_checkpoints']} checkpoints and at most {run['best_saves_at_most']} best "
-        f"saves over {run['steps']} steps: {run['plain_seconds']:.0f} s plain against "
-        f"{run['checkpointed_seconds'][0]:.0f} to {run['checkpointed_seconds'][1]:.0f} s checkpointed, "
-        f"**{100 * run['slower_by'][0]:.1f}% to {100 * run['slower_by'][1]:.1f}% slower** (the first if the "
-        "background writes cost training nothing, the second if they stopped it; "
-        f"{run['tokens_per_second_plain']:.0f} against {run['tokens_per_second_checkpointed'][0]:.0f} to "
-        f"{run['tokens_per_second_checkpointed'][1]:.0f} real tokens/s; aim: under 3%)", ""])
+        f"- step time, checkpointed ÷ plain: {summary['step_time_ratio']:.3f} over all blocks "
+        f"(median of the per-block ratios {summary['step_time_ratio_median_block']:.3f}: blocks vary a lot here)",
+        f"- one checkpoint (weights, Adam's m and v, dropout generators, the loop's state): "
+        f"{summary['checkpoint_MiB']:.0f} MiB on disk, {summary['save_seconds_median']:.2f} s to save (median of "
+        f"{len(summary['save_seconds_all']) - 1}; the run's first save {summary['first_save_seconds']:.2f} s); the "
+        f"best epoch's weights (model only): {summary['best_weights_MiB']:.0f} MiB, "
+        f"{raw['best_save_seconds']:.2f} s; {checkpoints.KEEP_CHECKPOINTS} checkpoints are kept, and 2 best",
+        cost_line("the default run", summary["default_run"]),
+        cost_line("for comparison", summary["every_100_steps"]), ""])
 
 
 def main() -> None:

@@ -114,6 +114,7 @@ def test_an_interrupted_then_resumed_run_ends_as_the_uninterrupted_one(tmp_path,
         assert checkpointed_steps(folder) == len(interrupted["step_loss"])  # written at the interrupt
     else:
         child.wait()
+    # The newest complete checkpoint: step 8, or 10 if the child got that far before the signal landed.
     trained_before = checkpointed_steps(folder)
     assert 8 <= trained_before < 18
     resumed = finish(start_child(folder, second, "resume"), second)

@@ -16,11 +16,10 @@ resumed ends with the same weights and history as a run never interrupted:
 ``tf.train.CheckpointManager`` writes them (``ckpt-N.index`` and
 ``ckpt-N.data-*``) and keeps the last few; it records the latest only once
 its files are complete, so a process killed while saving leaves the previous
-checkpoint as the latest. Saving is asynchronous
-(``CheckpointOptions(experimental_enable_async_checkpoint=True)``): the
-values are copied in memory at the save, and written to disk by a
-background thread while training goes on; ``Checkpoints.finish`` waits for
-the writes (the cost: ``benchmarks/results/checkpoint_cost.md``).
+checkpoint as the latest. Saves are synchronous: TensorFlow's asynchronous
+ones (``experimental_enable_async_checkpoint``) made a run's first save cost
+more than all the others together in ``benchmarks/checkpoint_cost.py``. What
+a save costs: ``benchmarks/results/checkpoint_cost.md``.
 
 Why dropout needs its own generators: tf-keras 2 draws dropout masks from
 stateful random ops whose position lives inside TensorFlow's kernels, where
@@ -51,8 +50,6 @@ from finetune_lab.early_stopping import EarlyStopping, History
 
 KEEP_CHECKPOINTS = 3
 """Checkpoints kept (the newest); older ones are deleted as new ones are written."""
-
-_IN_BACKGROUND = tf.train.CheckpointOptions(experimental_enable_async_checkpoint=True)
 
 
 class CheckpointMismatchError(ValueError):
@@ -161,19 +158,14 @@ class Checkpoints:
         """Write a checkpoint of the model, optimizer, generators and ``state``; returns its path."""
         # best_score is inf before the first epoch: Python's json writes and reads it as Infinity.
         self._state.assign(json.dumps(dataclasses.asdict(state), default=_plain))
-        return self._manager.save(options=_IN_BACKGROUND)
+        return self._manager.save()
 
     def save_best(self, epoch: int) -> None:
         """Keep the model's current weights as those of the best epoch, ``epoch``.
 
-        Written at once, not in the background: it must be on disk before the
-        state that names this epoch as the best (``save``, right after it).
+        Call it before ``save``-ing the state that names this epoch as the best.
         """
         self._best.save(checkpoint_number=epoch)
-
-    def finish(self) -> None:
-        """Wait until every checkpoint saved so far is on disk."""
-        self._manager.sync()
 
     @property
     def latest(self) -> str | None:

@@ -432,8 +432,6 @@ def fine_tune(model: tf.keras.Model, tokenizer, optimizer, schedule, train: Enco
             if stop and not run.finished:  # asked during validation: the checkpoint is written
                 history.interrupted = True
                 break
-    if saver is not None:
-        saver.finish()  # the checkpoints are written in the background: all on disk before returning
     history.seconds = seconds_before + time.perf_counter() - started
     if run.best_weights is not None:
         model.set_weights(run.best_weights)
