@@ -100,6 +100,8 @@ class History:
         stopped_early: whether early stopping ended training before the last epoch.
         seconds: wall-clock training time, validation included.
         warnings: what the loop noticed (e.g. a collapse to one class), one line each.
+        interrupted: training was stopped by the user (SIGINT) before its end; it can be resumed
+            from its checkpoint (``pretrained.fine_tune``'s ``resume``).
     """
 
     train_loss: list[float] = field(default_factory=list)
@@ -111,6 +113,7 @@ class History:
     stopped_early: bool = False
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
+    interrupted: bool = False
 
     @property
     def epochs_run(self) -> int:

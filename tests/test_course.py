@@ -248,3 +248,53 @@ def test_dash_p_sets_a_parameter_in_every_selected_notebook_that_takes_it(tmp_pa
     assert "01_empirical_risk" not in merged and profile == {"05_fine_tune_bert": {"epochs": 1}}
     with pytest.raises(ValueError, match="-p datset: no selected notebook takes it; they take .*dataset"):
         runner.with_parameters(profile, notebooks, [("datset", "my.csv")])
+
+
+RESUMABLE_SPEC = (Parameter("resume", False, "continue from a checkpoint"),)
+# Counts its executions in a file beside the notebooks; fails the first time, as an interrupted run would.
+RESUMABLE_BODY = f"""\
+from pathlib import Path
+from finetune_lab.course.params import Parameter, check_parameters
+params = check_parameters({RESUMABLE_SPEC!r}, globals())
+runs = Path("02_resumable.runs")
+runs.write_text(runs.read_text() + "x" if runs.exists() else "x")
+if len(runs.read_text()) == 1:
+    raise RuntimeError("stopped in the middle")
+from finetune_lab.course.records import write_record
+write_record("02_resumable", params, {{"resumed": params["resume"]}}, started_at)
+"""
+COUNTED_BODY = """\
+from pathlib import Path
+runs = Path("01_done.runs")
+runs.write_text(runs.read_text() + "x" if runs.exists() else "x")
+from finetune_lab.course.records import write_record
+write_record("01_done", {}, {"answer": 42}, started_at)
+"""
+
+
+def test_resume_skips_completed_notebooks_and_resumes_the_others(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(params.NOTEBOOK_PARAMETERS, "02_resumable", RESUMABLE_SPEC)
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    make_notebook(folder, "01_done", COUNTED_BODY)
+    make_notebook(folder, "02_resumable", RESUMABLE_BODY, "resume = False")
+    code, run_dir = run_main(tmp_path, folder, "run")
+    assert code == 1 and not (run_dir / "02_resumable.json").exists()
+    code, again = run_main(tmp_path, folder, "run", "--resume")  # no folder: the newest run
+    out = capsys.readouterr().out
+    assert code == 0 and again == run_dir, out
+    assert "01_done: already completed in this run, not run again" in out
+    assert (folder / "01_done.runs").read_text() == "x"          # executed once, in the first run
+    assert (folder / "02_resumable.runs").read_text() == "xx"    # failed once, then resumed
+    assert json.loads((run_dir / "02_resumable.json").read_text())["metrics"] == {"resumed": True}
+    with open(run_dir / "summary.csv", newline="") as file:
+        rows = {row["notebook"]: row for row in csv.DictReader(file)}
+    assert {name: row["status"] for name, row in rows.items()} == {"01_done": "ok", "02_resumable": "ok"}
+    assert rows["01_done"]["answer"] == "42"  # the skipped notebook's metrics come from its record
+
+
+def test_resume_of_a_missing_folder_is_a_usage_error(tmp_path, capsys):
+    (tmp_path / "notebooks").mkdir()
+    code = runner.main(["run", "--resume", str(tmp_path / "nowhere"), "--notebooks", str(tmp_path / "notebooks"),
+                        "--runs-dir", str(tmp_path / "runs"), "--no-progress"])
+    assert code == 2 and "no such run folder" in capsys.readouterr().err

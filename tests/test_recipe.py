@@ -78,12 +78,14 @@ def test_every_parameter_and_option_of_the_loop_reaches_fine_tune(tiny_bert_chec
     seen = {}
     monkeypatch.setattr(fine_tune, "fine_tune", lambda *args, **kwargs: seen.update(kwargs))
     params = {"model": tiny_bert_checkpoint, "num_train_examples": 64, "epochs": 3, "batch_size": 8, "patience": 2,
-              "seed": 5}
+              "seed": 5, "checkpoint_every": 7, "resume": True}
     on_step = print
-    prepared = recipe.prepare(params, progress=False, jit_compile=True, length_pool_batches=4, on_step=on_step)
+    prepared = recipe.prepare(params, progress=False, jit_compile=True, length_pool_batches=4, on_step=on_step,
+                              checkpoint_dir="somewhere", live_plot=True)
     recipe.fit(prepared)
     assert seen == {"epochs": 3, "batch_size": 8, "patience": 2, "seed": 5, "progress": False,
-                    "jit_compile": True, "on_step": on_step, "length_pool_batches": 4}
+                    "jit_compile": True, "on_step": on_step, "length_pool_batches": 4,
+                    "checkpoint_dir": "somewhere", "checkpoint_every": 7, "resume": True, "live_plot": True}
 
 
 def test_the_recipes_defaults_are_the_specifications(tiny_bert_checkpoint):
@@ -112,7 +114,8 @@ def test_the_options_defaults_are_the_loops_and_the_devices():
     """An engineering option left alone does what fine_tune, make_optimizer and configure_device do by default."""
     owners = {"mixed_precision": device.configure_device, "distribute": device.configure_device,
               "lazy_embedding_updates": fine_tune.make_optimizer, "length_pool_batches": fine_tune.fine_tune,
-              "jit_compile": fine_tune.fine_tune, "progress": fine_tune.fine_tune, "on_step": fine_tune.fine_tune}
+              "jit_compile": fine_tune.fine_tune, "progress": fine_tune.fine_tune, "on_step": fine_tune.fine_tune,
+              "checkpoint_dir": fine_tune.fine_tune, "live_plot": fine_tune.fine_tune}
     options = recipe.Options()
     for name, owner in owners.items():
         assert getattr(options, name) == inspect.signature(owner).parameters[name].default, name

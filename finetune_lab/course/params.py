@@ -293,6 +293,12 @@ FINE_TUNE_PARAMETERS = (
     _seed("fixes the subset, the head's initialisation, dropout and batch order"),
     Parameter("run_common_mistakes", True, "run and measure each common mistake (about a minute)"),
     Parameter("output_dir", _FINE_TUNED_MODEL_DIR, "where the fine-tuned model and tokenizer are saved"),
+    Parameter("checkpoint_every", 0, "steps between training checkpoints; 0: at each epoch's end only (and at "
+              "an interrupt), which keeps their cost under 3% (benchmarks/results/checkpoint_cost.md); a kill "
+              "loses at most an epoch, a few CPU minutes here; for a full-data epoch set e.g. 500",
+              low=0, high=1_000_000),
+    Parameter("resume", False, "True continues an interrupted training from its newest checkpoint "
+              "(nothing trained twice); False starts afresh and replaces the old checkpoints"),
 )
 
 EMPIRICAL_RISK_PARAMETERS = (

@@ -1,6 +1,7 @@
 """Run the whole course headless: ``python -m finetune_lab.course`` (introduced in notebook 00).
 
     python -m finetune_lab.course run   [--profile cpu|gpu|quick] [--only 05] [--timeout SECONDS]
+    python -m finetune_lab.course run   --resume [RUN_DIR]
     python -m finetune_lab.course sweep 01_empirical_risk --param learning_rate --values 0.01,0.1,1.0
     python -m finetune_lab.course check
     python -m finetune_lab.course sync  [--write]
@@ -11,6 +12,12 @@ notebooks, the JSON record each one writes at its end (``records``), and
 ``summary.md`` / ``summary.csv``. Parameters come from a profile of
 ``notebooks/profiles.yml``; each notebook's overrides are checked against its
 parameter specification before a kernel starts.
+
+``run --resume`` continues a run that stopped (interrupted, killed, timed
+out, failed) in its own folder, the newest under ``runs/`` when RUN_DIR is
+not given: a notebook whose record is there with status ok is not run again;
+the others run, and a notebook that takes a ``resume`` parameter (05) gets
+``resume=True``, so its training continues from its checkpoint.
 
 Statuses in the summary:
     ok         executed without error and wrote its record.
@@ -195,12 +202,18 @@ def execute(notebook: Path, executed: Path, parameters: Mapping[str, Any], run_d
                 )
             except papermill.PapermillExecutionError:
                 if timed_out.is_set():
-                    raise TimeoutError(f"stopped after the {timeout:g} s wall-clock limit "
-                                       "(--timeout); the running cell was interrupted") from None
+                    raise _timed_out(timeout) from None
                 raise
+            if timed_out.is_set():  # training stops at the interrupt and the notebook goes on: still late
+                raise _timed_out(timeout)
     finally:
         if kernel_manager.has_kernel:
             kernel_manager.shutdown_kernel(now=True)
+
+
+def _timed_out(timeout: float) -> TimeoutError:
+    return TimeoutError(f"stopped after the {timeout:g} s wall-clock limit (--timeout); the running cell "
+                        "was interrupted (continue with: run --resume)")
 
 
 def one_line(error: BaseException) -> str:
@@ -229,6 +242,8 @@ def run_notebook(notebook: Path, run_dir: Path, overrides: Mapping[str, Any],
     try:
         execute(notebook, executed, parameters, run_dir, timeout, progress_bar)
     except Exception as error:  # reported in the summary; the next notebook still runs
+        # A record written after an interrupt (the notebook went on) does not make it complete.
+        (run_dir / f"{name}.json").unlink(missing_ok=True)
         return Result(name, "failed", time.monotonic() - started, one_line(error),
                       executed if executed.exists() else None)
     seconds = time.monotonic() - started
@@ -259,15 +274,70 @@ def _report(result: Result) -> str:
 
 
 def run_course(notebooks: Sequence[Path], run_dir: Path, profile: Mapping[str, Mapping[str, Any]],
-               timeout: float = DEFAULT_TIMEOUT, progress_bar: bool = True) -> list[Result]:
-    """Run each notebook with its profile overrides, printing one line per notebook."""
+               timeout: float = DEFAULT_TIMEOUT, progress_bar: bool = True, resume: bool = False) -> list[Result]:
+    """Run each notebook with its profile overrides, printing one line per notebook.
+
+    With ``resume``, a notebook already completed in ``run_dir`` (``completed``)
+    is not run again: its Result comes from its record.
+    """
     results = []
     for index, notebook in enumerate(notebooks, start=1):
         overrides = profile.get(notebook.stem, {})
+        done = completed(run_dir, notebook) if resume else None
+        if done is not None:
+            print(f"[{index}/{len(notebooks)}] {notebook.stem}: already completed in this run, not run again",
+                  flush=True)
+            results.append(done)
+            continue
         print(f"[{index}/{len(notebooks)}] {notebook.stem}: {_describe(overrides)}", flush=True)
         results.append(run_notebook(notebook, run_dir, overrides, timeout, progress_bar))
         print(_report(results[-1]), flush=True)
     return results
+
+
+def completed(run_dir: Path, notebook: Path) -> Result | None:
+    """The Result of ``notebook`` if ``run_dir`` holds its record with status ok, else None.
+
+    Records are written atomically (``records.write_record``) at a notebook's
+    very end, so one that is there and reads back is a completed notebook.
+    """
+    path = Path(run_dir) / f"{notebook.stem}.json"
+    try:
+        record = read_record(path)
+    except (FileNotFoundError, ValueError):  # absent, or not a record: run it
+        return None
+    if record.get("status") != "ok":
+        return None
+    executed = Path(run_dir) / notebook.name
+    return Result(notebook.stem, "ok", float(record.get("runtime_seconds") or 0.0),
+                  executed=executed if executed.exists() else None, metrics=record.get("metrics", {}))
+
+
+def resume_folder(runs_dir: Path, given: str) -> Path:
+    """The run folder ``--resume`` continues: ``given``, or the newest in ``runs_dir`` for "latest".
+
+    Raises:
+        ValueError: no such folder, or no run folder at all.
+    """
+    if given != "latest":
+        folder = Path(given)
+        if not folder.is_dir():
+            raise ValueError(f"--resume {given}: no such run folder; give one of {runs_dir}/*, or no folder "
+                             "for the newest")
+        return folder
+    runs = sorted(path for path in Path(runs_dir).glob("*") if path.is_dir() and path.name[:8].isdigit())
+    if not runs:
+        raise ValueError(f"--resume: no run folder in {runs_dir} to continue; start one with: run")
+    return runs[-1]
+
+
+def with_resume(profile: Mapping[str, Mapping[str, Any]], notebooks: Sequence[Path]) -> dict[str, dict[str, Any]]:
+    """The profile with ``resume=True`` in every selected notebook that takes a ``resume`` parameter."""
+    merged = {name: dict(values) for name, values in profile.items()}
+    for path in notebooks:
+        if any(p.name == "resume" for p in parameter_contract.NOTEBOOK_PARAMETERS.get(path.stem, ())):
+            merged.setdefault(path.stem, {})["resume"] = True
+    return merged
 
 
 def _format(value: Any) -> str:
@@ -358,10 +428,14 @@ def command_run(args: argparse.Namespace) -> int:
     profile = load_profile(args.config, args.profile)
     _warn_unused(profile, notebooks, args.only)
     profile = with_parameters(profile, notebooks, args.parameter)
-    run_dir = new_run_folder(args.runs_dir, args.profile)
+    if args.resume:
+        run_dir, profile = resume_folder(args.runs_dir, args.resume), with_resume(profile, notebooks)
+    else:
+        run_dir = new_run_folder(args.runs_dir, args.profile)
     count = f"{len(notebooks)} notebook" + ("" if len(notebooks) == 1 else "s")
-    print(f"run folder: {_shown(run_dir)} (profile {args.profile}, {count})")
-    results = run_course(notebooks, run_dir, profile, args.timeout, not args.no_progress)
+    print(f"run folder: {_shown(run_dir)} (profile {args.profile}, {count}"
+          + (", resumed" if args.resume else "") + ")")
+    results = run_course(notebooks, run_dir, profile, args.timeout, not args.no_progress, resume=bool(args.resume))
     print()
     print(write_summary(results, run_dir))
     return 1 if any(result.status == "failed" for result in results) else 0
@@ -539,6 +613,9 @@ def build_parser() -> argparse.ArgumentParser:
                           "(over the profile), e.g. -p dataset data/examples/customer_messages.csv")
     run.add_argument("--only", type=lambda text: [s.strip() for s in text.split(",") if s.strip()],
                      default=[], help="comma-separated name prefixes, e.g. 05 or 03,05")
+    run.add_argument("--resume", nargs="?", const="latest", default=None, metavar="RUN_DIR",
+                     help="continue a run in its folder (default: the newest in runs/): notebooks completed "
+                          "there are skipped, notebook 05's training continues from its checkpoint")
     run.set_defaults(handler=command_run)
     sweep_parser = commands.add_parser("sweep", help="run one notebook over values of one parameter")
     sweep_parser.add_argument("notebook", help="a notebook name or its number, e.g. 01")

@@ -39,6 +39,8 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -48,6 +50,7 @@ from transformers import AdamWeightDecay, create_optimizer
 
 from finetune_lab.checks import check_counts
 from finetune_lab.early_stopping import EarlyStopping, History
+from finetune_lab.pretrained import checkpoints, interrupts
 from finetune_lab.pretrained.batches import FEATURES_SIGNATURE, LENGTH_GROUP_BATCHES, Encoded, pad_batch, training_order
 from finetune_lab.pretrained.inference import evaluate, mean_cross_entropy
 
@@ -271,7 +274,9 @@ def fine_tune(model: tf.keras.Model, tokenizer, optimizer, schedule, train: Enco
               seed: int = 0, progress: bool = True, monitor: str = "accuracy",
               jit_compile: bool = False, pad_to_multiple_of: int | None = None, strategy=None,
               on_step: Callable[[dict, float], None] | None = None,
-              length_pool_batches: int = LENGTH_GROUP_BATCHES) -> History:
+              length_pool_batches: int = LENGTH_GROUP_BATCHES, checkpoint_dir: str | Path | None = None,
+              checkpoint_every: int = 0, resume: bool = False,
+              keep_checkpoints: int = checkpoints.KEEP_CHECKPOINTS, live_plot: bool = False) -> History:
     """Fine-tune with validation after every epoch and early stopping (notebook 05, section 3).
 
     Early stopping is the workbook's one rule (``finetune_lab.early_stopping``):
@@ -290,7 +295,8 @@ def fine_tune(model: tf.keras.Model, tokenizer, optimizer, schedule, train: Enco
         batch_size: examples per gradient step.
         patience: epochs in a row without improvement before stopping (>= 1).
         seed: fixes the batch order of every epoch.
-        progress: show a tqdm progress bar per epoch.
+        progress: show a tqdm progress bar per epoch, with the loss, examples/s and real
+            (unpadded) tokens/s of the epoch so far.
         monitor: "accuracy" (higher is better) or "loss" (lower is better).
         jit_compile: compile the train step with XLA (``make_train_step``);
             batches are then padded to a multiple of 8 tokens unless
@@ -303,6 +309,20 @@ def fine_tune(model: tf.keras.Model, tokenizer, optimizer, schedule, train: Enco
         length_pool_batches: batches pooled and sorted by length
             (``batches.training_order``): larger pools pad less, smaller ones
             keep batches more random (``benchmarks/results/batch_order_accuracy.md``).
+        checkpoint_dir: write checkpoints here (``pretrained.checkpoints``): at
+            each epoch's end, every ``checkpoint_every`` steps, and when
+            interrupted. None: no checkpoints. With a folder, dropout draws
+            its masks from saved generators (``checkpoints.resumable_dropout``),
+            so the run's weights differ from a run without checkpoints,
+            but not with the interval.
+        checkpoint_every: steps between checkpoints within an epoch; 0: at epoch ends only.
+        resume: continue from the newest checkpoint in ``checkpoint_dir``
+            (a finished run trains nothing more); without one, start from the
+            beginning. False: a new run, which deletes the folder's checkpoints.
+        keep_checkpoints: how many of the newest checkpoints to keep.
+        live_plot: in JupyterLab, draw the training curves during training,
+            redrawn in place every few steps (``plots.LiveCurves``); nothing
+            when no one watches (a script, or the course runner).
 
     Watching for failure: the first non-finite loss or gradient stops
     training with ``TrainingDivergedError`` naming the step; after each epoch
@@ -310,9 +330,16 @@ def fine_tune(model: tf.keras.Model, tokenizer, optimizer, schedule, train: Enco
     validation example, or whose validation loss sits at ln K (chance), gets
     a printed warning, kept in ``history.warnings``.
 
+    Interrupting (Jupyter's stop button, SIGINT) ends training after the step
+    in progress: a checkpoint is written, the model keeps the best epoch's
+    weights so far (the current ones if no epoch has ended), and the returned
+    history has ``interrupted=True``; a printed line says how to resume.
+
     Raises:
         ValueError: an unknown ``monitor``; ``epochs``, ``batch_size``,
-            ``patience`` or ``length_pool_batches`` < 1.
+            ``patience`` or ``length_pool_batches`` < 1; ``checkpoint_every`` < 0;
+            ``resume`` without ``checkpoint_dir``; checkpoints with a distribution strategy.
+        CheckpointMismatchError: ``resume`` from a checkpoint of a run with other settings.
         TrainingDivergedError: a loss or gradient that is not finite.
 
     Returns:
@@ -321,38 +348,167 @@ def fine_tune(model: tf.keras.Model, tokenizer, optimizer, schedule, train: Enco
     if monitor not in ("accuracy", "loss"):
         raise ValueError(f"monitor must be 'accuracy' or 'loss', got {monitor!r}")
     check_counts(epochs=epochs, batch_size=batch_size, length_pool_batches=length_pool_batches)
-    stopping = EarlyStopping(patience, mode="max" if monitor == "accuracy" else "min")
-    train_step = make_train_step(model, optimizer, jit_compile, strategy)
+    if checkpoint_every < 0:
+        raise ValueError(f"checkpoint_every must be >= 0 steps, got {checkpoint_every!r}: 0 saves at epoch ends only")
+    if resume and checkpoint_dir is None:
+        raise ValueError("resume=True needs checkpoint_dir, the folder the interrupted run saved its checkpoints in")
     if jit_compile and pad_to_multiple_of is None:
         pad_to_multiple_of = 8  # at most 16 lengths up to 128 tokens: 16 XLA compilations, not 128
-    history, best_weights, started = History(), None, time.perf_counter()
-    for epoch in range(1, epochs + 1):
-        batches = training_order(train.lengths, batch_size, seed=seed * 1000 + epoch,
-                                 pool_batches=length_pool_batches)
-        bar = tqdm(batches, desc=f"epoch {epoch}/{epochs}", unit="batch", disable=not progress)
-        for indices in bar:
-            features, labels = pad_batch(tokenizer, train, indices, pad_to_multiple_of)
-            loss = float(train_step(features, labels))
-            _stop_if_not_finite(loss, len(history.step_loss) + 1, epoch)
-            if on_step is not None:
-                on_step(features, loss)
-            history.step_loss.append(loss)
-            history.step_learning_rate.append(float(schedule(optimizer.iterations - 1)))
-            bar.set_postfix(loss=f"{loss:.3f}")
-        result = evaluate(model, tokenizer, validation, batch_size * 2)
-        history.record_epoch(np.mean(history.step_loss[-len(batches):]), result.loss, result.accuracy)
-        if progress:
-            print(f"epoch {epoch}: train loss {history.train_loss[-1]:.4f}, "
-                  f"validation loss {result.loss:.4f}, validation accuracy {result.accuracy:.4f}")
-        _warn_if_collapsed(result, validation.labels, history, epoch)
-        if stopping.update(epoch, result.accuracy if monitor == "accuracy" else result.loss):
-            best_weights, history.best_epoch = model.get_weights(), epoch
-        if stopping.should_stop and epoch < epochs:
-            history.stopped_early = True
-            break
-    model.set_weights(best_weights)
-    history.seconds = time.perf_counter() - started
+    mode = "max" if monitor == "accuracy" else "min"
+    run = _Run(History(), EarlyStopping(patience, mode))
+    saver = None
+    if checkpoint_dir is not None:
+        if _is_distributed(strategy or model.distribute_strategy):
+            raise ValueError("checkpoints are written for training on one device: pass checkpoint_dir=None "
+                             "with a distribution strategy")
+        settings = checkpoints.run_settings(train.lengths, train.labels, epochs=epochs, batch_size=batch_size,
+                                            patience=patience, seed=seed, monitor=monitor,
+                                            length_pool_batches=length_pool_batches,
+                                            pad_to_multiple_of=pad_to_multiple_of)
+        saver = checkpoints.Checkpoints(checkpoint_dir, model, optimizer,
+                                        checkpoints.resumable_dropout(model, seed), keep_checkpoints,
+                                        fresh=not resume)
+        run = _resumed(saver, settings, patience, mode, progress) if resume else run
+        run.settings = settings
+    train_step = make_train_step(model, optimizer, jit_compile, strategy)
+    steps_per_epoch = math.ceil(len(train) / batch_size)
+    live = _live_curves(steps_per_epoch) if live_plot else None
+    started, seconds_before = time.perf_counter(), run.history.seconds
+    history = run.history
+
+    def save(epochs_done: int, step_in_epoch: int, order: list) -> None:
+        history.seconds = seconds_before + time.perf_counter() - started
+        if saver is not None:
+            saver.save(run.state(epochs_done, step_in_epoch, order))
+
+    with interrupts.stop_requests() as stop:
+        for epoch in range(run.epochs_done + 1, epochs + 1):
+            if run.finished:
+                break
+            batches = run.take_order() or training_order(train.lengths, batch_size, seed=seed * 1000 + epoch,
+                                                         pool_batches=length_pool_batches)
+            first = run.take_step_in_epoch()
+            bar = tqdm(total=len(batches), initial=first, desc=f"epoch {epoch}/{epochs}", unit="batch",
+                       disable=not progress)
+            epoch_started, examples, tokens = time.perf_counter(), 0, 0
+            for position in range(first, len(batches)):
+                indices = batches[position]
+                features, labels = pad_batch(tokenizer, train, indices, pad_to_multiple_of)
+                loss = float(train_step(features, labels))
+                _stop_if_not_finite(loss, len(history.step_loss) + 1, epoch)
+                if on_step is not None:
+                    on_step(features, loss)
+                history.step_loss.append(loss)
+                history.step_learning_rate.append(float(schedule(optimizer.iterations - 1)))
+                examples, tokens = examples + len(indices), tokens + int(train.lengths[indices].sum())
+                bar.update()
+                bar.set_postfix(_speeds(loss, examples, tokens, time.perf_counter() - epoch_started))
+                if live is not None:
+                    live.step(history)
+                due = checkpoint_every and len(history.step_loss) % checkpoint_every == 0
+                if stop or (due and position + 1 < len(batches)):  # the epoch's end saves its own
+                    save(epoch - 1, position + 1, batches)
+                if stop:
+                    break
+            bar.close()
+            if stop:
+                history.interrupted = True
+                break
+            result = evaluate(model, tokenizer, validation, batch_size * 2)
+            history.record_epoch(np.mean(history.step_loss[-len(batches):]), result.loss, result.accuracy)
+            if progress:
+                print(f"epoch {epoch}: train loss {history.train_loss[-1]:.4f}, "
+                      f"validation loss {result.loss:.4f}, validation accuracy {result.accuracy:.4f}")
+            _warn_if_collapsed(result, validation.labels, history, epoch)
+            if run.stopping.update(epoch, result.accuracy if monitor == "accuracy" else result.loss):
+                run.best_weights, history.best_epoch = model.get_weights(), epoch
+                if saver is not None:
+                    saver.save_best(epoch)
+            history.stopped_early = run.stopping.should_stop and epoch < epochs
+            run.finished = history.stopped_early or epoch == epochs
+            save(epoch, 0, [])
+            if live is not None:
+                live.step(history, epoch_ended=True)
+            if stop and not run.finished:  # asked during validation: the checkpoint is written
+                history.interrupted = True
+                break
+    history.seconds = seconds_before + time.perf_counter() - started
+    if run.best_weights is not None:
+        model.set_weights(run.best_weights)
+    if history.interrupted:
+        print(_resume_hint(history, steps_per_epoch, epochs, saver))
     return history
+
+
+@dataclass
+class _Run:
+    """The loop's state besides the model and optimizer: what a checkpoint saves (``checkpoints.TrainingState``)."""
+
+    history: History
+    stopping: EarlyStopping
+    best_weights: list | None = None
+    epochs_done: int = 0
+    step_in_epoch: int = 0
+    order: list | None = None
+    finished: bool = False
+    settings: dict = field(default_factory=dict)
+
+    def take_order(self) -> list | None:
+        """The resumed epoch's batch order, once; None after (the next epochs draw theirs)."""
+        order, self.order = self.order, None
+        return order
+
+    def take_step_in_epoch(self) -> int:
+        step, self.step_in_epoch = self.step_in_epoch, 0
+        return step
+
+    def state(self, epochs_done: int, step_in_epoch: int, order: list) -> checkpoints.TrainingState:
+        stopping = {"best_score": self.stopping.best_score, "best_epoch": self.stopping.best_epoch,
+                    "waited": self.stopping.waited}
+        return checkpoints.TrainingState(epochs_done, step_in_epoch, [np.asarray(b).tolist() for b in order],
+                                         asdict(self.history), stopping, self.finished, self.settings)
+
+
+def _resumed(saver, settings: dict, patience: int, mode: str, progress: bool) -> _Run:
+    """The run as the newest checkpoint left it (the model, optimizer and dropout restored too)."""
+    restored = saver.restore(settings)
+    if restored is None:
+        print(f"resume: no checkpoint in {saver.folder} yet, so training starts from the beginning")
+        return _Run(History(), EarlyStopping(patience, mode))
+    state, best_weights = restored
+    run = _Run(state.restore_history(), state.restore_stopping(patience, mode), best_weights,
+               state.epochs_done, state.step_in_epoch, [np.asarray(b) for b in state.order] or None,
+               state.finished)
+    run.history.interrupted = False
+    if progress:
+        where = ("training had finished: nothing to train" if state.finished else
+                 f"continuing at step {len(run.history.step_loss) + 1} (epoch {state.epochs_done + 1}, "
+                 f"batch {state.step_in_epoch + 1})")
+        print(f"resumed from {saver.latest}: {where}")
+    return run
+
+
+def _speeds(loss: float, examples: int, tokens: int, seconds: float) -> dict[str, str]:
+    """The progress bar's postfix: the step's loss, and the epoch's examples/s and real tokens/s so far."""
+    seconds = max(seconds, 1e-9)
+    return {"loss": f"{loss:.3f}", "examples/s": f"{examples / seconds:.1f}", "tokens/s": f"{tokens / seconds:.0f}"}
+
+
+def _live_curves(steps_per_epoch: int):
+    from finetune_lab.pretrained.plots import LiveCurves  # matplotlib only when asked for
+
+    return LiveCurves(steps_per_epoch)
+
+
+def _resume_hint(history: History, steps_per_epoch: int, epochs: int, saver) -> str:
+    """The one line printed after an interrupt: where training stopped, what was kept, how to go on."""
+    kept = (f"the model holds epoch {history.best_epoch}'s weights (the best so far)" if history.best_epoch
+            else "the model holds the weights of the last step (no epoch has ended)")
+    where = f"interrupted after step {len(history.step_loss)} of {steps_per_epoch * epochs}; {kept}"
+    if saver is None:
+        return f"{where}; no checkpoint (checkpoint_dir=None), so a new run starts from the beginning"
+    return (f"{where}; checkpoint in {saver.folder}: to continue, run again with resume=True "
+            "(course runner: python -m finetune_lab.course run --resume RUN_DIR)")
 
 
 class TrainingDivergedError(RuntimeError):

@@ -2,10 +2,13 @@
 
 Each function draws on a new matplotlib figure and returns it; the notebook
 shows it. Nothing here computes a result: the numbers come from
-``early_stopping.History`` and ``metrics``.
+``early_stopping.History`` and ``metrics``. ``LiveCurves`` redraws
+``training_curves`` in place while ``fine_tune`` trains (``live_plot=True``).
 """
 
 from __future__ import annotations
+
+import os
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -29,7 +32,7 @@ def training_curves(history, steps_per_epoch: int, validation_examples: int | No
     figure, (loss_axis, accuracy_axis) = plt.subplots(1, 2, figsize=(11, 3.6))
     steps = np.arange(1, len(history.step_loss) + 1)
     loss_axis.plot(steps, history.step_loss, color="lightgray", label="training loss (each step)")
-    window = max(1, steps_per_epoch // 10)
+    window = max(1, min(steps_per_epoch // 10, len(history.step_loss)))
     smooth = np.convolve(history.step_loss, np.ones(window) / window, mode="valid")
     loss_axis.plot(steps[window - 1:], smooth, label=f"training loss ({window}-step average)")
     epoch_ends = steps_per_epoch * np.arange(1, len(history.validation_loss) + 1)
@@ -66,3 +69,48 @@ def confusion_matrix(metrics: dict, title: str):
     axis.set_title(title)
     figure.tight_layout()
     return figure
+
+
+class LiveCurves:
+    """``training_curves`` redrawn in place during training, in JupyterLab (notebook 05, section 3).
+
+    One output is displayed at the first update and replaced every
+    ``every`` steps and at each epoch's end (IPython's ``display_id``), so a
+    collapse or a diverging loss shows while it happens. Where no one watches
+    (no IPython kernel, or the course runner, which sets
+    ``FINETUNE_LAB_RUN_DIR``) it draws nothing: the notebook's static plot
+    after training is the record.
+
+    Args:
+        steps_per_epoch: batches per epoch (``training_curves``).
+        every: steps between redraws; each costs a figure render (about 0.1 s).
+    """
+
+    def __init__(self, steps_per_epoch: int, every: int = 25):
+        self.steps_per_epoch, self.every, self.handle = steps_per_epoch, every, None
+        self.enabled = _watched()
+
+    def step(self, history, epoch_ended: bool = False) -> None:
+        """Redraw if ``every`` steps have passed or an epoch just ended."""
+        if not self.enabled or not history.step_loss or (len(history.step_loss) % self.every and not epoch_ended):
+            return
+        from IPython.display import display
+
+        figure = training_curves(history, self.steps_per_epoch)
+        if self.handle is None:
+            self.handle = display(figure, display_id=True)
+        else:
+            self.handle.update(figure)
+        plt.close(figure)  # shown through the display handle only, not again at the cell's end
+
+
+def _watched() -> bool:
+    """Whether a person may be watching: an IPython kernel, not started by the course runner."""
+    from finetune_lab.course.records import RUN_DIR_VARIABLE
+
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and hasattr(shell, "kernel") and not os.environ.get(RUN_DIR_VARIABLE)

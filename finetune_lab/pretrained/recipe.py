@@ -25,6 +25,7 @@ Two kinds of settings:
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any, Callable, Mapping
 
 import numpy as np
@@ -32,6 +33,7 @@ import tensorflow as tf
 
 from finetune_lab import data
 from finetune_lab.course.params import Value, check_overrides, check_parameters
+from finetune_lab.course.records import run_dir
 from finetune_lab.pretrained import batches, device, fine_tune, inference, models
 from finetune_lab.pretrained.batches import LENGTH_GROUP_BATCHES, Encoded
 from finetune_lab.pretrained.device import Device
@@ -61,6 +63,10 @@ class Options:
         progress: a progress bar and a line per epoch.
         on_step: called after every step with the batch's features and its
             loss (float), e.g. to count tokens (``benchmarks/fine_tune_speed.py``).
+        checkpoint_dir: where training checkpoints go (``fine_tune``'s, every
+            ``checkpoint_every`` steps, from where ``resume`` continues); None:
+            none. Notebook 05's is ``checkpoint_dir()``, in the run folder.
+        live_plot: training curves redrawn during training in JupyterLab.
     """
 
     mixed_precision: bool = True
@@ -71,11 +77,14 @@ class Options:
     jit_compile: bool = False
     progress: bool = True
     on_step: Callable[[dict, float], None] | None = None
+    checkpoint_dir: str | Path | None = None
+    live_plot: bool = False
 
     def recorded(self) -> dict[str, Any]:
         """The options as JSON-friendly values, for a results file (the callback by name)."""
         values = asdict(self)
         values["on_step"] = None if self.on_step is None else getattr(self.on_step, "__name__", "a callback")
+        values["checkpoint_dir"] = None if self.checkpoint_dir is None else str(self.checkpoint_dir)
         return values
 
 
@@ -246,8 +255,21 @@ def prepare(params: Mapping[str, Any] | None = None, **options) -> Prepared:
                     train, validation, dev, test, class_names)
 
 
+def checkpoint_dir(notebook: str = NOTEBOOK) -> Path:
+    """Where ``notebook``'s training checkpoints go: ``<run folder>/checkpoints/<notebook>``.
+
+    The run folder is the records' (``records.run_dir``): ``runs/interactive``
+    in JupyterLab, the course runner's ``runs/<time>-<profile>`` headless,
+    so ``course run --resume RUN_DIR`` finds the checkpoints of that run.
+    """
+    return run_dir() / "checkpoints" / notebook
+
+
 def fit(prepared: Prepared) -> History:
     """The gradient steps, with validation after every epoch and early stopping (notebook 05, section 3).
+
+    Checkpoints (``options.checkpoint_dir``) every ``checkpoint_every`` steps;
+    ``resume`` continues from the newest one (``fine_tune``).
 
     Returns:
         ``fine_tune``'s ``History``; the model then holds the best epoch's weights.
@@ -257,7 +279,9 @@ def fit(prepared: Prepared) -> History:
         prepared.model, prepared.tokenizer, prepared.optimizer, prepared.schedule, prepared.train,
         prepared.validation, epochs=params["epochs"], batch_size=params["batch_size"],
         patience=params["patience"], seed=params["seed"], progress=options.progress,
-        jit_compile=options.jit_compile, on_step=options.on_step, length_pool_batches=options.length_pool_batches)
+        jit_compile=options.jit_compile, on_step=options.on_step, length_pool_batches=options.length_pool_batches,
+        checkpoint_dir=options.checkpoint_dir, checkpoint_every=params["checkpoint_every"],
+        resume=params["resume"], live_plot=options.live_plot)
 
 
 def train(prepared: Prepared) -> Result:
