@@ -205,6 +205,12 @@ class ParameterPanel(ipywidgets.VBox):
         text = f"[parameter panel: run this cell in JupyterLab to change the values] {shown}"
         return text + ("\n" + self.text.rstrip("\n") if self.text.strip() else "")
 
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        """The widget view, with the whole ``repr`` as text (ipywidgets cuts it at 110 characters)."""
+        bundle = super()._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = repr(self)
+        return bundle
+
     def values(self) -> dict[str, Value]:
         """The widgets' current values, coerced like ``check_parameters``.
 
@@ -305,3 +311,47 @@ def parameter_panel(spec: str | Sequence[Parameter], params: Mapping[str, Value]
         ParameterError: an unknown notebook name.
     """
     return ParameterPanel(spec, params, on_change, live, run_now)
+
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def without_widget_state(notebook: Any) -> Any:
+    """Drop what a saved notebook cannot draw without its kernel: widget views and widget state.
+
+    papermill and nbconvert store each displayed widget as a widget view plus
+    the widgets' state in the notebook's metadata; JupyterLab shows them as
+    broken widgets once the notebook is trusted, and as a dump of the widget's
+    fields before. Each widget output keeps its ``text/plain``: a panel's
+    sentence and last printed text, a progress bar's final line. An output
+    left with no data (a bar that removed itself) is dropped.
+
+    Args:
+        notebook: an ``nbformat.NotebookNode`` (or the same as plain dicts); changed in place.
+
+    Returns:
+        ``notebook``.
+    """
+    notebook["metadata"].pop("widgets", None)
+    for cell in notebook["cells"]:
+        if cell.get("cell_type") != "code":
+            continue
+        kept = []
+        for output in cell.get("outputs", []):
+            data = output.get("data")
+            if data is not None:
+                data.pop(WIDGET_VIEW, None)
+                if not any("".join(value).strip() if isinstance(value, list) else str(value).strip()
+                           for value in data.values()):
+                    continue
+            kept.append(output)
+        cell["outputs"] = kept
+    return notebook
+
+
+def strip_widget_state(path: Any) -> None:
+    """Rewrite the notebook file at ``path`` with ``without_widget_state`` applied."""
+    import nbformat
+
+    notebook = nbformat.read(str(path), as_version=nbformat.NO_CONVERT)
+    nbformat.write(without_widget_state(notebook), str(path))

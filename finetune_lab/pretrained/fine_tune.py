@@ -43,7 +43,7 @@ from typing import Callable
 
 import numpy as np
 import tensorflow as tf
-from tqdm.auto import tqdm
+from finetune_lab.progress import progress_bar
 from transformers import AdamWeightDecay, create_optimizer
 
 from finetune_lab.checks import check_counts
@@ -290,7 +290,7 @@ def fine_tune(model: tf.keras.Model, tokenizer, optimizer, schedule, train: Enco
         batch_size: examples per gradient step.
         patience: epochs in a row without improvement before stopping (>= 1).
         seed: fixes the batch order of every epoch.
-        progress: show a tqdm progress bar per epoch.
+        progress: show a progress bar per epoch (``finetune_lab.progress``).
         monitor: "accuracy" (higher is better) or "loss" (lower is better).
         jit_compile: compile the train step with XLA (``make_train_step``);
             batches are then padded to a multiple of 8 tokens unless
@@ -329,7 +329,7 @@ def fine_tune(model: tf.keras.Model, tokenizer, optimizer, schedule, train: Enco
     for epoch in range(1, epochs + 1):
         batches = training_order(train.lengths, batch_size, seed=seed * 1000 + epoch,
                                  pool_batches=length_pool_batches)
-        bar = tqdm(batches, desc=f"epoch {epoch}/{epochs}", unit="batch", disable=not progress)
+        bar = progress_bar(batches, desc=f"epoch {epoch}/{epochs}", unit="batch", disable=not progress)
         for indices in bar:
             features, labels = pad_batch(tokenizer, train, indices, pad_to_multiple_of)
             loss = float(train_step(features, labels))
