@@ -43,7 +43,8 @@ def test_panel_has_one_widget_per_parameter_at_its_starting_value():
         control, slider = EXPECTED_WIDGETS[name]
         assert type(widget) is control, name
         assert (type(panel.sliders[name]) if name in panel.sliders else None) is slider, name
-        assert widget.description == name
+        label = panel.children[list(panel.controls).index(name)].children[0]
+        assert f">{name}</span>" in label.value and "Allowed:" in label.value
     assert panel.controls["epochs"].value == "3" and panel.sliders["epochs"].value == 3
     assert panel.controls["learning_rate"].value == "1e-4"
     assert panel.controls["model"].value == "minilm"

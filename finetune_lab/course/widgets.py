@@ -44,7 +44,6 @@ MAX_SLIDER_POSITIONS = 1024
 # A log slider moves in steps of 0.01 decades; a value it sets is rounded to this many significant digits.
 LOG_SLIDER_DIGITS = 3
 _LOG_STEP = 0.01
-_LABEL_STYLE = {"description_width": "initial"}
 
 
 def _float_step(low: float, high: float) -> float:
@@ -86,7 +85,8 @@ def parameter_widget(parameter: Parameter, value: Value) -> ipywidgets.ValueWidg
     Checkbox for bools, Dropdown for ``choices``, otherwise a Text box: free
     strings, and numbers written as a ``parameters`` cell writes them
     (``format_value``: ``1e-4``, ``0.5``); ``coerce`` reads them back exactly.
-    The tooltip gives the parameter's reason and allowed values.
+    The tooltip gives the parameter's reason and allowed values; the name is
+    a separate ``parameter_label`` (the panel puts it in front).
     """
     if parameter.kind is bool:
         widget = ipywidgets.Checkbox(value=value, indent=False)
@@ -96,10 +96,17 @@ def parameter_widget(parameter: Parameter, value: Value) -> ipywidgets.ValueWidg
         shown = value if isinstance(value, str) else format_value(value)
         widget = ipywidgets.Text(value=shown, continuous_update=False,
                                  placeholder=format_value(parameter.default))
-    widget.description = parameter.name
+    # No description: ipywidgets 8 puts a tooltip on the input itself only when the description is
+    # empty (otherwise on the label, and a Checkbox's on a hidden one); the name is a label beside it.
     widget.tooltip = tooltip(parameter)
-    widget.style = _LABEL_STYLE
+    widget.layout.width = "9em" if parameter.kind in (int, float) else "auto"
     return widget
+
+
+def parameter_label(parameter: Parameter) -> ipywidgets.HTML:
+    """The parameter's name, with the same tooltip as its widgets."""
+    return ipywidgets.HTML(f"<span class='finetune-lab-parameter' title='{html.escape(tooltip(parameter), quote=True)}'>"
+                           f"{html.escape(parameter.name)}</span>")
 
 
 def _slider_value(parameter: Parameter, slider: ipywidgets.ValueWidget, value: float) -> int | float:
@@ -268,7 +275,7 @@ def _row(parameter: Parameter, widget: ipywidgets.Widget, slider: ipywidgets.Wid
     """The widget (and its slider) with its reason and allowed values in small grey text beside it."""
     why = ipywidgets.HTML(f"<small style='color:gray' title='{html.escape(tooltip(parameter), quote=True)}'>"
                           f"{html.escape(parameter.why)} (allowed: {html.escape(parameter.allowed())})</small>")
-    return ipywidgets.HBox([widget, *([slider] if slider is not None else []), why])
+    return ipywidgets.HBox([parameter_label(parameter), widget, *([slider] if slider is not None else []), why])
 
 
 def _show_error(output: ipywidgets.Output, error: BaseException) -> None:
