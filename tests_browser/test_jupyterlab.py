@@ -35,7 +35,7 @@ NOTEBOOKS = REPO / "notebooks"
 CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or shutil.which("chromium-browser") or "")
 CHROMEDRIVER = os.environ.get("CHROMEDRIVER", shutil.which("chromedriver") or "")
 INSTALL = "apt-get install chromium chromium-driver fonts-noto-cjk (Debian/Ubuntu), or set CHROMIUM and CHROMEDRIVER"
-START_SECONDS, RUN_ALL_SECONDS, WIDGET_SECONDS = 120, 900, 60
+START_SECONDS, RUN_ALL_SECONDS, WIDGET_SECONDS = 120, 600, 60
 
 if not (CHROMIUM and CHROMEDRIVER):
     pytest.exit(f"the browser test needs Chromium and chromedriver: {INSTALL}", returncode=2)
@@ -167,7 +167,12 @@ def _open_and_run_all(driver, lab, notebook: str):
         and not d.find_elements(By.CSS_SELECTOR, ".jp-Dialog"), f"{notebook}: the kernel did not start")
     stored_errors = _console_errors(driver)  # the stored outputs, drawn without running anything
     for attempt in range(3):  # the menu acts on the focused notebook: click into it first
-        driver.find_element(By.CSS_SELECTOR, ".jp-NotebookPanel .jp-CodeCell .jp-InputPrompt").click()
+        time.sleep(2)  # the kernel dialog may come a moment after the kernel reports idle
+        _wait(driver, START_SECONDS, lambda d: d.find_elements(
+            By.CSS_SELECTOR, ".jp-Notebook-ExecutionIndicator[data-status='idle']")
+            and not d.find_elements(By.CSS_SELECTOR, ".jp-Dialog"), f"{notebook}: the kernel did not start")
+        next(tab for tab in driver.find_elements(By.CSS_SELECTOR, ".lm-DockPanel-tabBar .lm-TabBar-tab")
+             if f"{notebook}.ipynb" in tab.text).click()
         menu = _wait(driver, WIDGET_SECONDS, lambda d: next(
             (e for e in d.find_elements(By.CSS_SELECTOR, ".lm-MenuBar-itemLabel") if e.text == "Run"), None),
             "no Run menu")
@@ -186,12 +191,14 @@ def _open_and_run_all(driver, lab, notebook: str):
     else:
         raise AssertionError(f"{notebook}: Run > Run All Cells queued no cell in three tries")
 
+    quiet = []  # consecutive polls with no cell queued or running and an idle kernel
+
     def finished(d):
-        # textContent, not text: a collapsed cell (an exercise's solution) has a hidden prompt.
-        prompts = [p.get_attribute("textContent").strip() for p in d.find_elements(By.CSS_SELECTOR, ".jp-CodeCell .jp-InputPrompt")]
+        prompts = [p.get_attribute("textContent").strip() for p in d.find_elements(By.CSS_SELECTOR, ".jp-InputPrompt")]
         idle = d.find_elements(By.CSS_SELECTOR, ".jp-Notebook-ExecutionIndicator[data-status='idle']")
-        return prompts and all(p.startswith("[") and p[1:-2].isdigit() for p in prompts) and idle
-    _wait(driver, RUN_ALL_SECONDS, finished, f"{notebook}: Run All did not finish with every cell run")
+        quiet.append(bool(idle) and "[*]:" not in prompts)
+        return len(quiet) >= 4 and all(quiet[-4:])
+    _wait(driver, RUN_ALL_SECONDS, finished, f"{notebook}: Run All did not finish")
     errors = driver.find_elements(By.CSS_SELECTOR, ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error']")
     assert not errors, f"{notebook}: a cell failed: {errors[0].text[:500]}"
     return stored_errors
@@ -231,6 +238,14 @@ def _assert_widgets_render(driver, notebook: str, parameters: list[str]):
         hovered = row.find_elements(By.CSS_SELECTOR, ".finetune-lab-parameter, input, select, small")
         untold = [e.tag_name for e in hovered if "Allowed:" not in (e.get_attribute("title") or "")]
         assert not untold, f"{notebook}: {name}'s {untold} show no reason and allowed values on hover"
+
+
+def _drag(driver, row, pixels: int):
+    """Drag the slider handle in ``row`` by ``pixels`` to the right, as a mouse does."""
+    handle = row.find_element(By.CSS_SELECTOR, ".noUi-handle")
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", row)
+    time.sleep(0.5)
+    ActionChains(driver).move_to_element(handle).click_and_hold().move_by_offset(pixels, 0).release().perform()
 
 
 def _shot(driver, element, name: str):
@@ -288,8 +303,7 @@ def test_01_slider_redraws_and_bad_value_is_refused(browser, lab):
     assert box.get_attribute("value") == "0.5", "01: rendering the panel changed the learning rate"
     output = _panel_output(row)
     assert not output.find_elements(By.TAG_NAME, "img"), "01: rendering the panel ran its callback"
-    handle = row.find_element(By.CSS_SELECTOR, ".noUi-handle")
-    ActionChains(browser).click_and_hold(handle).move_by_offset(40, 0).release().perform()
+    _drag(browser, row, 40)
     _wait(browser, WIDGET_SECONDS, lambda d: output.find_elements(By.TAG_NAME, "img"),
           "01: moving the learning-rate slider drew no plot")
     moved = box.get_attribute("value")
@@ -311,8 +325,7 @@ def test_06_threshold_panel(browser, lab):
     _assert_widgets_render(browser, "06", ["decision_threshold"])
     row = _panel(browser, "decision_threshold")
     output = _panel_output(row)
-    ActionChains(browser).click_and_hold(row.find_element(By.CSS_SELECTOR, ".noUi-handle")) \
-        .move_by_offset(30, 0).release().perform()
+    _drag(browser, row, 30)
     _wait(browser, WIDGET_SECONDS, lambda d: "dev at threshold" in output.text
           and "dev at threshold 0.500" not in output.text, "06: moving the threshold slider updated nothing")
     _shot(browser, row, "06_threshold_moved.png")
