@@ -2,6 +2,8 @@
 #   make run    execute every notebook headless with papermill into runs/ (the main job)
 #   make test   unit tests, then every notebook executed by nbval
 #   make lab    open JupyterLab on the notebooks
+#   make test-browser  notebooks 00, 01 and 06 in real JupyterLab in headless Chromium (after make test;
+#               needs chromium and chromium-driver, which it does not install: .ci/run does, as root)
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -11,7 +13,7 @@ PY     := $(VENV)/bin/python
 OFFLINE_MODEL := $(shell sed -n 's/^OFFLINE_MODEL = "\(.*\)"$$/\1/p' finetune_lab/__init__.py)
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test unit notebooks lab benchmark gpu-check clean
+.PHONY: setup run test unit notebooks lab test-browser benchmark gpu-check clean
 
 setup: $(STAMP)
 
@@ -37,6 +39,10 @@ notebooks: setup
 
 lab: setup
 	$(VENV)/bin/jupyter lab notebooks
+
+# Screenshots go to runs/browser-<time>/. Installs nothing; a missing browser is a one-line error.
+test-browser: setup
+	$(PY) -m pytest -q -p no:cacheprovider tests_browser
 
 benchmark: setup
 	$(PY) -m benchmarks.fine_tune_speed

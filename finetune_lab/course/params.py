@@ -77,6 +77,8 @@ class Parameter:
             return "one of " + ", ".join(repr(c) for c in self.choices)
         if self.kind is bool:
             return "True or False"
+        if self.kind is str:
+            return "a non-empty string"
         low = "-inf" if self.low is None else f"{self.low:g}"
         high = "inf" if self.high is None else f"{self.high:g}"
         return f"{self.kind.__name__} in [{low}, {high}]"

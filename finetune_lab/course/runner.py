@@ -58,6 +58,7 @@ from finetune_lab.course import params as parameter_contract
 from finetune_lab import REPO_ROOT, atomic
 from finetune_lab.course.plan import NOTEBOOKS_DIR, find_notebooks
 from finetune_lab.course.records import RUN_DIR_VARIABLE, read_record
+from finetune_lab.course.widgets import strip_widget_state
 
 RUNS_DIR = REPO_ROOT / "runs"
 DEFAULT_CONFIG = NOTEBOOKS_DIR / "profiles.yml"
@@ -177,6 +178,8 @@ def execute(notebook: Path, executed: Path, parameters: Mapping[str, Any], run_d
 
     The kernel starts in the notebook's folder (relative paths behave as in
     JupyterLab) with ``FINETUNE_LAB_RUN_DIR=run_dir`` in its environment.
+    The executed notebook keeps no widget views or state (``widgets.without_widget_state``):
+    its widget outputs read as their text, as in a browser without the kernel.
 
     Raises:
         TimeoutError: the notebook ran longer than ``timeout`` seconds.
@@ -209,6 +212,8 @@ def execute(notebook: Path, executed: Path, parameters: Mapping[str, Any], run_d
     finally:
         if kernel_manager.has_kernel:
             kernel_manager.shutdown_kernel(now=True)
+        if Path(executed).exists():  # also after a failure: that notebook is read too
+            strip_widget_state(executed)
 
 
 def _timed_out(timeout: float) -> TimeoutError:

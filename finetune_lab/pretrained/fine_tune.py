@@ -45,7 +45,7 @@ from typing import Callable
 
 import numpy as np
 import tensorflow as tf
-from tqdm.auto import tqdm
+from finetune_lab.progress import progress_bar
 from transformers import AdamWeightDecay, create_optimizer
 
 from finetune_lab.checks import check_counts
@@ -295,7 +295,7 @@ def fine_tune(model: tf.keras.Model, tokenizer, optimizer, schedule, train: Enco
         batch_size: examples per gradient step.
         patience: epochs in a row without improvement before stopping (>= 1).
         seed: fixes the batch order of every epoch.
-        progress: show a tqdm progress bar per epoch, with the loss, examples/s and real
+        progress: show a progress bar per epoch (``finetune_lab.progress``), with the loss, examples/s and real
             (unpadded) tokens/s of the epoch so far.
         monitor: "accuracy" (higher is better) or "loss" (lower is better).
         jit_compile: compile the train step with XLA (``make_train_step``);
@@ -388,7 +388,7 @@ def fine_tune(model: tf.keras.Model, tokenizer, optimizer, schedule, train: Enco
             batches = run.take_order() or training_order(train.lengths, batch_size, seed=seed * 1000 + epoch,
                                                          pool_batches=length_pool_batches)
             first = run.take_step_in_epoch()
-            bar = tqdm(total=len(batches), initial=first, desc=f"epoch {epoch}/{epochs}", unit="batch",
+            bar = progress_bar(total=len(batches), initial=first, desc=f"epoch {epoch}/{epochs}", unit="batch",
                        disable=not progress)
             epoch_started, examples, tokens = time.perf_counter(), 0, 0
             for position in range(first, len(batches)):

@@ -34,7 +34,7 @@ from typing import Sequence
 
 import numpy as np
 import tensorflow as tf
-from tqdm.auto import tqdm
+from finetune_lab.progress import progress_bar
 from transformers import AutoConfig, TFAutoModelForSequenceClassification
 
 from finetune_lab.pretrained.batches import FEATURES_SIGNATURE, encode, pad_batch, predict_in_order, training_order
@@ -403,7 +403,7 @@ class ReusableTrainer:
             raise ValueError(f"need num_steps >= 1 and learning_rate > 0, got {num_steps} and {learning_rate}")
         self._reset(start)
         run, warmup_steps = Run(), int(warmup_ratio * num_steps)
-        bar = tqdm(total=num_steps, desc=description, unit="step", disable=not progress, leave=False)
+        bar = progress_bar(total=num_steps, desc=description, unit="step", disable=not progress, leave=False)
         while len(run.step_loss) < num_steps:
             run.epochs += 1
             for indices in training_order(train.lengths, batch_size, seed=seed * 1000 + run.epochs):
