@@ -171,12 +171,13 @@ def test_sigint_in_process_stops_after_the_step_and_says_how_to_resume(tmp_path,
         if len(steps) == 3:
             os.kill(os.getpid(), signal.SIGINT)  # delivered now; training must finish this step, then stop
 
+    before = signal.getsignal(signal.SIGINT)  # default_int_handler, or SIG_IGN in a background job
     model, history = train(tmp_path, on_step=interrupt_at_step_3)
     assert history.interrupted and len(history.step_loss) == 3 and history.epochs_run == 0
     assert checkpointed_steps(tmp_path) == 3
     out = capsys.readouterr().out
     assert "interrupted after step 3 of 18" in out and "resume=True" in out
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the usual Ctrl+C is back
+    assert signal.getsignal(signal.SIGINT) is before  # the handler from before training is back
 
 
 def test_the_progress_bar_shows_speeds_and_live_curves_stay_quiet_without_a_watcher():
