@@ -19,6 +19,14 @@ from finetune_lab.course.params import NOTEBOOK_PARAMETERS
 NOTEBOOK_PATTERN = "[0-9][0-9]_*.ipynb"
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 
+# The translated editions (``translation``): notebooks/<language>/, built from the English notebooks.
+# A notebook listed here must have a complete, current translation: ``translate --check`` and
+# tests/test_translation.py fail otherwise. Translators add their notebook when its translation is done;
+# every notebook is listed before the edition is published.
+TRANSLATED: dict[str, tuple[str, ...]] = {
+    "zh": (),
+}
+
 
 @dataclass(frozen=True)
 class PlannedNotebook:

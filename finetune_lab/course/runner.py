@@ -5,6 +5,7 @@
     python -m finetune_lab.course sweep 01_empirical_risk --param learning_rate --values 0.01,0.1,1.0
     python -m finetune_lab.course check
     python -m finetune_lab.course sync  [--write]
+    python -m finetune_lab.course translate [--check] [--init STEM]
 
 ``run`` executes every ``notebooks/[0-9][0-9]_*.ipynb`` in order with
 papermill into a new folder ``runs/<UTC time>-<profile>/``: the executed
@@ -34,6 +35,11 @@ is set to the same value as a backstop for a cell that ignores the interrupt.
 ``sync`` (the module ``sync``) checks that the notebooks' ``parameters`` cells,
 their stated minutes and the README's course table agree with ``params`` and
 ``plan``; with ``--write`` it rewrites the cells and the table.
+
+``translate`` (the module ``translation``) builds the Chinese edition
+``notebooks/zh/`` from the English notebooks and their translation files;
+``--check`` lists what is missing, stale or not built, ``--init STEM`` starts
+or extends a notebook's translation file.
 """
 
 from __future__ import annotations
@@ -56,7 +62,7 @@ import yaml
 
 from finetune_lab.course import params as parameter_contract
 from finetune_lab import REPO_ROOT, atomic
-from finetune_lab.course.plan import NOTEBOOKS_DIR, find_notebooks
+from finetune_lab.course.plan import NOTEBOOKS_DIR, TRANSLATED, find_notebooks
 from finetune_lab.course.records import RUN_DIR_VARIABLE, read_record
 from finetune_lab.course.widgets import strip_widget_state
 
@@ -581,6 +587,12 @@ def command_sync(args: argparse.Namespace) -> int:
     return sync.main(write_files=args.write)
 
 
+def command_translate(args: argparse.Namespace) -> int:
+    from finetune_lab.course import translation
+
+    return translation.main(args.language, args.notebooks, check=args.check, init_stem=args.init)
+
+
 def _common_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--notebooks", type=Path, default=NOTEBOOKS_DIR,
                         help="folder of the notebooks (default: the repository's notebooks/)")
@@ -635,6 +647,19 @@ def build_parser() -> argparse.ArgumentParser:
     sync_parser.add_argument("--write", action="store_true",
                              help="rewrite the parameters cells and the README's course table")
     sync_parser.set_defaults(handler=command_sync)
+    translate = commands.add_parser("translate", help="build notebooks/zh/ from the English notebooks and "
+                                                      "their translation files (see course/translation.py)")
+    translate.add_argument("--language", default="zh", choices=sorted(TRANSLATED),
+                           help="the edition (default: %(default)s)")
+    translate.add_argument("--check", action="store_true",
+                           help="write nothing; list missing, stale, todo or differing translations and "
+                                "notebooks not built (exit code 1 if any)")
+    translate.add_argument("--init", metavar="STEM",
+                           help="write the skeleton translation file of notebook STEM, or add entries for its "
+                                "new cells")
+    translate.add_argument("--notebooks", type=Path, default=NOTEBOOKS_DIR,
+                           help="folder of the English notebooks (default: the repository's notebooks/)")
+    translate.set_defaults(handler=command_translate)
     return parser
 
 
