@@ -49,6 +49,7 @@ from finetune_lab.progress import progress_bar
 from transformers import AdamWeightDecay, create_optimizer
 
 from finetune_lab.checks import check_counts
+from finetune_lab.course.messages import tr
 from finetune_lab.early_stopping import EarlyStopping, History
 from finetune_lab.pretrained import checkpoints, interrupts
 from finetune_lab.pretrained.batches import FEATURES_SIGNATURE, LENGTH_GROUP_BATCHES, Encoded, pad_batch, training_order
@@ -388,7 +389,7 @@ def fine_tune(model: tf.keras.Model, tokenizer, optimizer, schedule, train: Enco
             batches = run.take_order() or training_order(train.lengths, batch_size, seed=seed * 1000 + epoch,
                                                          pool_batches=length_pool_batches)
             first = run.take_step_in_epoch()
-            bar = progress_bar(total=len(batches), initial=first, desc=f"epoch {epoch}/{epochs}", unit="batch",
+            bar = progress_bar(total=len(batches), initial=first, desc=tr("epoch {epoch}/{epochs}", epoch=epoch, epochs=epochs), unit="batch",
                        disable=not progress)
             epoch_started, examples, tokens = time.perf_counter(), 0, 0
             for position in range(first, len(batches)):
