@@ -161,7 +161,7 @@ def test_a_skeleton_is_todo_until_translated_and_then_builds_clean(tmp_path):
         not c.outputs for c in built.cells if c.cell_type == "code")
 
 
-def test_a_changed_english_markdown_cell_is_stale_until_its_translation_follows(tmp_path):
+def test_a_changed_english_markdown_cell_is_stale_until_its_translation_follows(tmp_path, monkeypatch, capsys):
     folder = _course_copy(tmp_path)
     translation.write("zh", folder)
     english_path = folder / f"{REAL}.ipynb"
@@ -175,7 +175,9 @@ def test_a_changed_english_markdown_cell_is_stale_until_its_translation_follows(
     assert found[0].startswith(f'{REAL}.ipynb cell {index} (markdown, id {english.cells[index].id}, '
                                '"Changed English prose about the environment check.')
     assert "stale" in found[0] and translation.en_sha(changed) in found[0]
-    assert runner.main(["translate", "--check", "--notebooks", str(folder)]) == 0  # not listed in TRANSLATED
+    monkeypatch.setitem(plan.TRANSLATED, "zh", (REAL,))
+    assert runner.main(["translate", "--check", "--notebooks", str(folder)]) == 1
+    assert capsys.readouterr().out.splitlines() == found
 
     path = translation.translation_path(REAL, "zh", folder)
     entries = translation.read_translation(path)
@@ -184,6 +186,7 @@ def test_a_changed_english_markdown_cell_is_stale_until_its_translation_follows(
     assert [line for line in _problems(folder) if "stale" in line] == []
     assert translation.write("zh", folder) == [folder / "zh" / f"{REAL}.ipynb"]
     assert _problems(folder) == []
+    assert runner.main(["translate", "--check", "--notebooks", str(folder)]) == 0
 
 
 def test_stored_outputs_stay_with_unchanged_cells_and_go_with_changed_ones(tmp_path):
@@ -253,3 +256,29 @@ def test_the_check_names_missing_todo_and_differing_translations_and_the_fix(tmp
 def test_every_listed_notebook_has_a_current_translation_and_its_edition_is_built():
     found = translation.problems("zh")
     assert not found, "\n".join(found)
+
+
+# ---------------------------------------------------------------------------- the runner and nbval
+
+
+def test_the_runner_runs_an_edition_from_its_folder_into_its_own_run_folders():
+    parser = runner.build_parser()
+    english = parser.parse_args(["run"])
+    chinese = parser.parse_args(["run", "--language", "zh", "--profile", "quick"])
+    assert runner._edition(english) == (plan.NOTEBOOKS_DIR, "cpu")
+    assert runner._edition(chinese) == (plan.NOTEBOOKS_DIR / "zh", "quick-zh")
+    with pytest.raises(SystemExit):
+        parser.parse_args(["run", "--language", "fr"])
+
+
+def test_nbval_runs_the_listed_translated_notebooks_and_every_english_one():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("notebooks_conftest", plan.NOTEBOOKS_DIR / "conftest.py")
+    conftest = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conftest)
+    ignored = {path.name: conftest.pytest_ignore_collect(path, None) for path in (
+        plan.NOTEBOOKS_DIR / "zh" / "00_start_here.ipynb", plan.NOTEBOOKS_DIR / "zh" / "05_fine_tune_bert.ipynb")}
+    assert ignored == {"00_start_here.ipynb": False, "05_fine_tune_bert.ipynb": True}
+    assert conftest.pytest_ignore_collect(plan.NOTEBOOKS_DIR / "05_fine_tune_bert.ipynb", None) is None
+    assert set(plan.NBVAL_TRANSLATED["zh"]) <= {row.name for row in plan.COURSE_PLAN}

@@ -92,8 +92,8 @@ def en_sha(source: str) -> str:
 
 
 def edition_dir(language: str, notebooks_dir: Path = plan.NOTEBOOKS_DIR) -> Path:
-    """``notebooks/<language>/``: the translated notebooks."""
-    return Path(notebooks_dir) / language
+    """``notebooks/<language>/``: the translated notebooks (``plan.edition_folder``)."""
+    return plan.edition_folder(language, notebooks_dir)
 
 
 def translation_path(stem: str, language: str, notebooks_dir: Path = plan.NOTEBOOKS_DIR) -> Path:
