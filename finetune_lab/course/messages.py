@@ -88,8 +88,9 @@ def tr(template: str, /, **values: object) -> str:
 def package_templates(package_dir: Path = Path(__file__).resolve().parent.parent) -> tuple[dict[str, str], list[str]]:
     """Every template the package passes to ``tr``: ``({template: "file:line"}, [problems])``.
 
-    A ``tr`` call's first argument must be a string literal, or ``<something>.why`` (a parameter's
-    reason: those templates are the reasons in ``params.NOTEBOOK_PARAMETERS``, added here).
+    A ``tr`` call's first argument must be a string literal, a module-level constant of its file that
+    is one (``tr(LEARNING_RATE_ADVICE)``), or ``<something>.why`` (a parameter's reason: those templates
+    are the reasons in ``params.NOTEBOOK_PARAMETERS``, added here).
     """
     import ast
 
@@ -99,6 +100,9 @@ def package_templates(package_dir: Path = Path(__file__).resolve().parent.parent
     problems = []
     for path in sorted(Path(package_dir).rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
+        constants = {target.id: node.value.value for node in tree.body if isinstance(node, ast.Assign)
+                     and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
+                     for target in node.targets if isinstance(target, ast.Name)}
         for node in ast.walk(tree):
             if not (isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) == "tr"):
                 continue
@@ -106,6 +110,8 @@ def package_templates(package_dir: Path = Path(__file__).resolve().parent.parent
             argument = node.args[0] if node.args else None
             if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
                 templates.setdefault(argument.value, where)
+            elif isinstance(argument, ast.Name) and argument.id in constants:
+                templates.setdefault(constants[argument.id], where)
             elif not (isinstance(argument, ast.Attribute) and argument.attr == "why"):
                 problems.append(f"{where}: tr() needs a string literal as its template")
     for spec in NOTEBOOK_PARAMETERS.values():
