@@ -10,7 +10,9 @@ CHEAP = ["finetune_lab", "finetune_lab.from_scratch.losses", "finetune_lab.from_
          "finetune_lab.calibration", "finetune_lab.course.params", "finetune_lab.course.widgets",
          "finetune_lab.course.records", "finetune_lab.course.plan", "finetune_lab.course.runner",
          "finetune_lab.course.environment", "finetune_lab.course.exercises",
-         "finetune_lab.course.sync", "finetune_lab.progress"]
+         "finetune_lab.course.sync", "finetune_lab.course.translation", "finetune_lab.course.code_identity",
+         "finetune_lab.course.messages",
+         "finetune_lab.progress"]
 
 
 def _loads_tensorflow(module: str) -> bool:

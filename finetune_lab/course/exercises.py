@@ -18,6 +18,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from finetune_lab import calibration
+from finetune_lab.course.messages import tr
 from finetune_lab.early_stopping import stopping_epochs
 from finetune_lab.from_scratch.gradient_step import gradient_step
 from finetune_lab.from_scratch.losses import (
@@ -44,11 +45,16 @@ class CheckResult:
 
 
 def _correct(what: str) -> CheckResult:
-    return CheckResult(True, f"Correct: {what}")
+    return CheckResult(True, tr("Correct: {what}", what=what))
 
 
 def _not_yet(hint: str) -> CheckResult:
-    return CheckResult(False, f"Not yet: {hint}")
+    return CheckResult(False, tr("Not yet: {hint}", hint=hint))
+
+
+def _hint(result: CheckResult) -> str:
+    """A "Not yet" result's hint without its "Not yet: ", in the current language."""
+    return result.message.removeprefix(tr("Not yet: {hint}", hint=""))
 
 
 class _StudentFailed(Exception):
@@ -65,10 +71,11 @@ def _call(function: Callable, *args):
     try:
         return function(*args)
     except NotImplementedError:
-        raise _StudentFailed(_not_yet(f"{name} still raises NotImplementedError: replace that line "
-                                      "with your code and run the cell again.")) from None
+        raise _StudentFailed(_not_yet(tr("{name} still raises NotImplementedError: replace that line "
+                                         "with your code and run the cell again.", name=name))) from None
     except Exception as error:  # the student's bug, whatever it is, becomes a hint
-        raise _StudentFailed(_not_yet(f"{name} raised {type(error).__name__}: {error}")) from None
+        raise _StudentFailed(_not_yet(tr("{name} raised {error_type}: {error}", name=name,
+                                         error_type=type(error).__name__, error=error))) from None
 
 
 def _checked(check: Callable[..., CheckResult]) -> Callable[..., CheckResult]:
@@ -103,15 +110,17 @@ def _diagnose(value, expected, mistakes: Sequence[tuple[object, str]], what: str
         return _correct(what)
     expected_shape = np.shape(expected)
     if np.shape(value) != expected_shape:
-        return _not_yet(f"expected shape {expected_shape}, got {np.shape(value)}.")
+        return _not_yet(tr("expected shape {expected_shape}, got {shape}.",
+                           expected_shape=expected_shape, shape=np.shape(value)))
     for wrong, hint in mistakes:
         if _same(value, wrong):
             return _not_yet(hint)
     if fallback is not None:
         return _not_yet(fallback)
-    return _not_yet(f"expected {np.round(expected, 6).tolist()}, got "
-                    f"{np.round(np.asarray(value, dtype=np.float64), 6).tolist()}; "
-                    "compare your formula with the one in the markdown cell above, term by term.")
+    return _not_yet(tr("expected {expected}, got {value}; "
+                       "compare your formula with the one in the markdown cell above, term by term.",
+                       expected=np.round(expected, 6).tolist(),
+                       value=np.round(np.asarray(value, dtype=np.float64), 6).tolist()))
 
 
 # ---------------------------------------------------------------- notebook 01
@@ -139,14 +148,14 @@ def check_risk_gradient(student_function: Callable) -> CheckResult:
     expected = squared_error_risk_gradient(_THETA_01, _INPUTS_01, _TARGETS_01)
     n = len(_INPUTS_01)
     mistakes = [
-        (-expected, "wrong sign: the residual is prediction minus target, r_i = w x_i + b - y_i, "
-                    "and the gradient points uphill (gradient descent then subtracts it)."),
-        (n * expected, f"missing 1/N: you summed over the {n} examples; the risk is a mean, so divide by N."),
-        (expected / 2, "missing the factor 2: d(r^2)/dr = 2 r."),
-        (n * expected / 2, "missing both the factor 2 from d(r^2)/dr and the 1/N of the mean."),
-        (expected[::-1], "the two components are swapped: return (dL/dw, dL/db) in the order of theta = (w, b)."),
+        (-expected, tr("wrong sign: the residual is prediction minus target, r_i = w x_i + b - y_i, "
+                       "and the gradient points uphill (gradient descent then subtracts it).")),
+        (n * expected, tr("missing 1/N: you summed over the {n} examples; the risk is a mean, so divide by N.", n=n)),
+        (expected / 2, tr("missing the factor 2: d(r^2)/dr = 2 r.")),
+        (n * expected / 2, tr("missing both the factor 2 from d(r^2)/dr and the 1/N of the mean.")),
+        (expected[::-1], tr("the two components are swapped: return (dL/dw, dL/db) in the order of theta = (w, b).")),
     ]
-    return _diagnose(value, expected, mistakes, "your gradient matches (2/N) sum_i r_i (x_i, 1).")
+    return _diagnose(value, expected, mistakes, tr("your gradient matches (2/N) sum_i r_i (x_i, 1)."))
 
 
 _THETA_STEP = np.array([1.0, -2.0, 0.5])
@@ -159,32 +168,33 @@ def check_gradient_step(student_function: Callable) -> CheckResult:
     theta, g, eta, lam = _THETA_STEP.copy(), _GRADIENT_STEP.copy(), 0.1, 0.3
     value = _call(student_function, theta, g, eta, lam)
     if not (np.array_equal(theta, _THETA_STEP) and np.array_equal(g, _GRADIENT_STEP)):
-        return _not_yet("your function changed its input array in place (e.g. parameters -= ...): "
-                        "return a new array, parameters - ..., and leave the input as it was.")
+        return _not_yet(tr("your function changed its input array in place (e.g. parameters -= ...): "
+                           "return a new array, parameters - ..., and leave the input as it was."))
     expected = gradient_step(_THETA_STEP, _GRADIENT_STEP, eta, lam)
     mistakes = [
-        (theta - eta * g, "missing decay term: subtract learning_rate * weight_decay * parameters as well."),
-        (theta - eta * g - lam * theta, "the decay term is not scaled by the learning rate: it is "
-                                        "learning_rate * weight_decay * parameters."),
-        (theta + eta * g - eta * lam * theta, "wrong sign on the gradient: adding it climbs the loss; subtract it."),
-        (theta - eta * g + eta * lam * theta, "wrong sign on the decay term: adding it makes the "
-                                              "parameters grow; decay subtracts it."),
-        (theta - eta * g - eta * lam * g, "the decay term uses the gradients; it shrinks the parameters: "
-                                          "learning_rate * weight_decay * parameters."),
-        (theta - eta * g - eta * lam / 2 * theta, "the penalty (lambda/2)||theta||^2 has gradient lambda * theta, "
-                                                  "so the decay term has no 1/2."),
-        (-eta * g - eta * lam * theta, "you returned the update, not the new parameters: start from parameters."),
+        (theta - eta * g, tr("missing decay term: subtract learning_rate * weight_decay * parameters as well.")),
+        (theta - eta * g - lam * theta, tr("the decay term is not scaled by the learning rate: it is "
+                                           "learning_rate * weight_decay * parameters.")),
+        (theta + eta * g - eta * lam * theta, tr("wrong sign on the gradient: adding it climbs the loss; subtract it.")),
+        (theta - eta * g + eta * lam * theta, tr("wrong sign on the decay term: adding it makes the "
+                                                 "parameters grow; decay subtracts it.")),
+        (theta - eta * g - eta * lam * g, tr("the decay term uses the gradients; it shrinks the parameters: "
+                                             "learning_rate * weight_decay * parameters.")),
+        (theta - eta * g - eta * lam / 2 * theta, tr("the penalty (lambda/2)||theta||^2 has gradient lambda * theta, "
+                                                     "so the decay term has no 1/2.")),
+        (-eta * g - eta * lam * theta, tr("you returned the update, not the new parameters: start from parameters.")),
     ]
-    result = _diagnose(value, expected, mistakes, "theta - eta * grad - eta * lambda * theta.")
+    result = _diagnose(value, expected, mistakes, tr("theta - eta * grad - eta * lambda * theta."))
     if not result.passed:
         return result
-    scalar_hint = ("arrays work but a single number does not: theta=1, gradient=0.5, "
-                   "learning_rate=0.1, weight_decay=0.01 must give 0.949")
+    scalar_hint = (tr("arrays work but a single number does not: theta=1, gradient=0.5, "
+                      "learning_rate=0.1, weight_decay=0.01 must give 0.949"))
     try:
         scalar = _call(student_function, 1.0, 0.5, 0.1, 0.01)
     except _StudentFailed as failure:
-        return _not_yet(f"{scalar_hint} ({failure.result.message.removeprefix('Not yet: ')})")
-    return result if _same(scalar, 0.949) else _not_yet(f"{scalar_hint}, got {scalar!r}.")
+        return _not_yet(tr("{scalar_hint} ({hint})", scalar_hint=scalar_hint, hint=_hint(failure.result)))
+    return result if _same(scalar, 0.949) else _not_yet(tr("{scalar_hint}, got {scalar!r}.",
+                                                           scalar_hint=scalar_hint, scalar=scalar))
 
 
 def divergence_threshold(inputs: np.ndarray) -> float:
@@ -203,23 +213,25 @@ def divergence_threshold(inputs: np.ndarray) -> float:
 def check_divergence_threshold(student_value: float, inputs: np.ndarray) -> CheckResult:
     """Exercise 3 of notebook 01: ``student_value`` is the critical learning rate for ``inputs``."""
     if student_value is None:
-        return _not_yet("set my_threshold to a number: 2 / the largest eigenvalue of the risk's Hessian.")
+        return _not_yet(tr("set my_threshold to a number: 2 / the largest eigenvalue of the risk's Hessian."))
     design = np.stack([inputs, np.ones_like(inputs)], axis=1)
     eigenvalues = np.linalg.eigvalsh(2 * design.T @ design / len(inputs))
     expected, small, large = divergence_threshold(inputs), eigenvalues.min(), eigenvalues.max()
     mistakes = [
-        (1 / large, "1/lambda_max is the learning rate that lands on the minimum along the steepest "
-                    "direction in one step; the error only grows beyond twice that."),
-        (2 / small, "you used the smallest eigenvalue: the steepest direction (largest eigenvalue) "
-                    "is the first to diverge."),
-        (1 / small, "use the largest eigenvalue, and 2/lambda, not 1/lambda."),
-        (2 * expected, "your Hessian misses the factor 2 of the squared error: H = (2/N) X^T X."),
-        (large, "that is lambda_max itself; the threshold is 2 / lambda_max."),
+        (1 / large, tr("1/lambda_max is the learning rate that lands on the minimum along the steepest "
+                       "direction in one step; the error only grows beyond twice that.")),
+        (2 / small, tr("you used the smallest eigenvalue: the steepest direction (largest eigenvalue) "
+                       "is the first to diverge.")),
+        (1 / small, tr("use the largest eigenvalue, and 2/lambda, not 1/lambda.")),
+        (2 * expected, tr("your Hessian misses the factor 2 of the squared error: H = (2/N) X^T X.")),
+        (large, tr("that is lambda_max itself; the threshold is 2 / lambda_max.")),
     ]
     return _diagnose(student_value, expected, mistakes,
-                     f"gradient descent diverges for learning rates above 2/lambda_max = {expected:.4f}.",
-                     fallback=f"{student_value!r} is not it. Build X with rows (x_i, 1) from these inputs, "
-                              "H = (2/N) X^T X, and take 2 / (largest eigenvalue of H).")
+                     tr("gradient descent diverges for learning rates above 2/lambda_max = {expected:.4f}.",
+                        expected=expected),
+                     fallback=tr("{student_value!r} is not it. Build X with rows (x_i, 1) from these inputs, "
+                                 "H = (2/N) X^T X, and take 2 / (largest eigenvalue of H).",
+                                 student_value=student_value))
 
 
 # ---------------------------------------------------------------- notebook 02
@@ -237,22 +249,23 @@ def check_binary_cross_entropy(student_function: Callable) -> CheckResult:
     value = _call(student_function, p.copy(), y.copy())
     expected = binary_cross_entropy(p, y)
     mistakes = [
-        (-expected, "wrong sign: log p is negative for p < 1, so the loss needs a minus in front."),
-        (len(p) * expected, "missing 1/N: you summed the per-example losses; the empirical risk is their mean."),
-        (binary_cross_entropy(p, 1 - y), "labels swapped: y multiplies log p (the probability of class 1) "
-                                         "and 1 - y multiplies log(1 - p)."),
-        (expected / np.log(10), "use the natural log, np.log, not np.log10: losses are in nats."),
-        (expected / np.log(2), "use the natural log, np.log, not np.log2: losses are in nats."),
+        (-expected, tr("wrong sign: log p is negative for p < 1, so the loss needs a minus in front.")),
+        (len(p) * expected, tr("missing 1/N: you summed the per-example losses; the empirical risk is their mean.")),
+        (binary_cross_entropy(p, 1 - y), tr("labels swapped: y multiplies log p (the probability of class 1) "
+                                            "and 1 - y multiplies log(1 - p).")),
+        (expected / np.log(10), tr("use the natural log, np.log, not np.log10: losses are in nats.")),
+        (expected / np.log(2), tr("use the natural log, np.log, not np.log2: losses are in nats.")),
     ]
-    result = _diagnose(value, expected, mistakes, "the mean of -[y log p + (1 - y) log(1 - p)].")
+    result = _diagnose(value, expected, mistakes, tr("the mean of -[y log p + (1 - y) log(1 - p)]."))
     if not result.passed:
         return result
     with np.errstate(all="ignore"):
         extreme = _call(student_function, np.array([0.0, 1.0, 1.0, 0.0]), np.array([0.0, 1.0, 0.0, 1.0]))
     if not np.isfinite(extreme):
-        return _not_yet(f"probabilities of exactly 0 or 1 give {float(extreme)} (log(0) = -inf, 0 * -inf = nan): "
-                        f"clip them to [{PROBABILITY_EPSILON:g}, 1 - {PROBABILITY_EPSILON:g}] with np.clip first.")
-    return _correct("the mean of -[y log p + (1 - y) log(1 - p)], finite even at p = 0 and p = 1.")
+        return _not_yet(tr("probabilities of exactly 0 or 1 give {extreme} (log(0) = -inf, 0 * -inf = nan): "
+                           "clip them to [{epsilon:g}, 1 - {epsilon:g}] with np.clip first.",
+                           extreme=float(extreme), epsilon=PROBABILITY_EPSILON))
+    return _correct(tr("the mean of -[y log p + (1 - y) log(1 - p)], finite even at p = 0 and p = 1."))
 
 
 @_checked
@@ -263,16 +276,16 @@ def check_logits_gradient(student_function: Callable) -> CheckResult:
     expected = binary_cross_entropy_with_logits_gradient(z, y)
     p = sigmoid(z)
     mistakes = [
-        (-expected, "wrong sign: it is y_hat - y (prediction minus label), not y - y_hat."),
-        (len(z) * expected, "missing 1/N: the loss is a mean over N examples, so each logit's gradient has a 1/N."),
-        (expected * p * (1 - p), "you multiplied by sigmoid'(z) = y_hat (1 - y_hat) once more; it already "
-                                 "cancelled against the denominator of dl/dy_hat."),
-        (len(z) * expected * p * (1 - p), "missing 1/N, and sigmoid'(z) = y_hat (1 - y_hat) is applied twice."),
-        (binary_cross_entropy_gradient(p, y), "that is the gradient with respect to the probabilities, "
-                                              "dL/dy_hat; multiply by dy_hat/dz = y_hat (1 - y_hat)."),
-        ((p - (1 - y)) / len(z), "labels swapped: subtract y, the label of the positive class."),
+        (-expected, tr("wrong sign: it is y_hat - y (prediction minus label), not y - y_hat.")),
+        (len(z) * expected, tr("missing 1/N: the loss is a mean over N examples, so each logit's gradient has a 1/N.")),
+        (expected * p * (1 - p), tr("you multiplied by sigmoid'(z) = y_hat (1 - y_hat) once more; it already "
+                                    "cancelled against the denominator of dl/dy_hat.")),
+        (len(z) * expected * p * (1 - p), tr("missing 1/N, and sigmoid'(z) = y_hat (1 - y_hat) is applied twice.")),
+        (binary_cross_entropy_gradient(p, y), tr("that is the gradient with respect to the probabilities, "
+                                                 "dL/dy_hat; multiply by dy_hat/dz = y_hat (1 - y_hat).")),
+        ((p - (1 - y)) / len(z), tr("labels swapped: subtract y, the label of the positive class.")),
     ]
-    return _diagnose(value, expected, mistakes, "(sigmoid(z) - y) / N.")
+    return _diagnose(value, expected, mistakes, tr("(sigmoid(z) - y) / N."))
 
 
 @_checked
@@ -282,11 +295,11 @@ def check_stable_bce_with_logits(student_function: Callable) -> CheckResult:
     value = _call(student_function, z.copy(), y.copy())
     expected = binary_cross_entropy_with_logits(z, y)
     mistakes = [
-        (-expected, "wrong sign: the loss is softplus(z) - y z, and it is never negative."),
-        (len(z) * expected, "missing 1/N: return the mean over examples, not the sum."),
-        (binary_cross_entropy_with_logits(z, 1 - y), "labels swapped: the term is - y z with y the label."),
+        (-expected, tr("wrong sign: the loss is softplus(z) - y z, and it is never negative.")),
+        (len(z) * expected, tr("missing 1/N: return the mean over examples, not the sum.")),
+        (binary_cross_entropy_with_logits(z, 1 - y), tr("labels swapped: the term is - y z with y the label.")),
     ]
-    result = _diagnose(value, expected, mistakes, "softplus(z) - y z.")
+    result = _diagnose(value, expected, mistakes, tr("softplus(z) - y z."))
     if not result.passed:
         return result
     extreme_z, extreme_y = np.array([1000.0, -1000.0, 800.0, -800.0]), np.array([0.0, 1.0, 1.0, 0.0])
@@ -294,15 +307,17 @@ def check_stable_bce_with_logits(student_function: Callable) -> CheckResult:
         extreme = _call(student_function, extreme_z, extreme_y)
     expected = binary_cross_entropy_with_logits(extreme_z, extreme_y)  # 500
     if not np.isfinite(extreme):
-        return _not_yet(f"logits of +-1000 give {float(extreme)}: exp(1000) overflows. Write softplus(z) as "
-                        "np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z))), which never exponentiates a positive number.")
+        return _not_yet(tr("logits of +-1000 give {extreme}: exp(1000) overflows. Write softplus(z) as "
+                           "np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z))), which never exponentiates a positive number.",
+                           extreme=float(extreme)))
     if _same(extreme, binary_cross_entropy(sigmoid(extreme_z), extreme_y)):
-        return _not_yet("you went through probabilities and clipped them, so a logit of 1000 with label 0 "
-                        "costs 16.1 instead of 1000. Stay with logits: max(z, 0) - y z + log1p(exp(-|z|)).")
+        return _not_yet(tr("you went through probabilities and clipped them, so a logit of 1000 with label 0 "
+                           "costs 16.1 instead of 1000. Stay with logits: max(z, 0) - y z + log1p(exp(-|z|))."))
     if not _same(extreme, expected):
-        return _not_yet(f"logits of +-1000 give {float(extreme):.6g}, expected {float(expected):.6g} "
-                        "(a logit of 1000 with label 0 costs 1000).")
-    return _correct("softplus(z) - y z, exact even for logits of +-1000.")
+        return _not_yet(tr("logits of +-1000 give {extreme:.6g}, expected {expected:.6g} "
+                           "(a logit of 1000 with label 0 costs 1000).",
+                           extreme=float(extreme), expected=float(expected)))
+    return _correct(tr("softplus(z) - y z, exact even for logits of +-1000."))
 
 
 # ---------------------------------------------------------------- notebook 03
@@ -334,26 +349,26 @@ def check_regularised_gradient(student_function: Callable) -> CheckResult:
     """
     result = _call(student_function, _FEATURES_03.copy(), _LABELS_03.copy(), _WEIGHTS_03.copy(), _BIAS_03, _DECAY_03)
     if not (isinstance(result, (tuple, list)) and len(result) == 2):
-        return _not_yet("return a pair (weights_gradient, bias_gradient).")
+        return _not_yet(tr("return a pair (weights_gradient, bias_gradient)."))
     try:
         value = np.append(np.asarray(result[0], dtype=np.float64), float(result[1]))
     except (TypeError, ValueError):
-        return _not_yet("weights_gradient must be an array of shape (num_features,) and bias_gradient a number.")
+        return _not_yet(tr("weights_gradient must be an array of shape (num_features,) and bias_gradient a number."))
     n = len(_LABELS_03)
     mistakes = [
-        (_regularised_gradients(weight_decay_factor=0.0), "missing decay term: the penalty "
-         "(weight_decay/2)||w||^2 adds weight_decay * weights to the weights' gradient."),
-        (_regularised_gradients(bias_decay=1.0), "the decay term is applied to the bias too; the penalty is on "
-                                                 "the weights only, as in scikit-learn."),
-        (_regularised_gradients(weight_decay_factor=0.5), "the gradient of (lambda/2)||w||^2 is lambda * w, no 1/2."),
-        (_regularised_gradients(weight_decay_factor=-1.0), "wrong sign on the decay term: the penalty's "
-                                                           "gradient is + weight_decay * weights."),
-        (_regularised_gradients(sign=-1.0), "wrong sign on the loss term: it is X^T (sigmoid(z) - y) / N, "
-                                            "prediction minus label."),
-        (_regularised_gradients(scale=n), "missing 1/N: the data term is a mean over the batch, X^T (p - y) / N."),
+        (_regularised_gradients(weight_decay_factor=0.0), tr("missing decay term: the penalty "
+            "(weight_decay/2)||w||^2 adds weight_decay * weights to the weights' gradient.")),
+        (_regularised_gradients(bias_decay=1.0), tr("the decay term is applied to the bias too; the penalty is on "
+                                                    "the weights only, as in scikit-learn.")),
+        (_regularised_gradients(weight_decay_factor=0.5), tr("the gradient of (lambda/2)||w||^2 is lambda * w, no 1/2.")),
+        (_regularised_gradients(weight_decay_factor=-1.0), tr("wrong sign on the decay term: the penalty's "
+                                                              "gradient is + weight_decay * weights.")),
+        (_regularised_gradients(sign=-1.0), tr("wrong sign on the loss term: it is X^T (sigmoid(z) - y) / N, "
+                                               "prediction minus label.")),
+        (_regularised_gradients(scale=n), tr("missing 1/N: the data term is a mean over the batch, X^T (p - y) / N.")),
     ]
     return _diagnose(value, _regularised_gradients(), mistakes,
-                     "X^T (sigmoid(z) - y) / N + weight_decay * w for the weights, mean(sigmoid(z) - y) for the bias.")
+                     tr("X^T (sigmoid(z) - y) / N + weight_decay * w for the weights, mean(sigmoid(z) - y) for the bias."))
 
 
 def early_stopping_epochs(validation_losses: Sequence[float], patience: int) -> tuple[int, int]:
@@ -379,23 +394,24 @@ def check_early_stopping(student_function: Callable) -> CheckResult:
         if _same(value, expected):
             continue
         best, stopped = expected
-        setting = f"with patience={patience} on {_VALIDATION_LOSSES}"
+        setting = tr("with patience={patience} on {losses}", patience=patience, losses=_VALIDATION_LOSSES)
         mistakes = [
-            ((best - 1, stopped - 1), "epochs count from 1, not 0."),
-            ((stopped, stopped), "you keep the last epoch; early stopping keeps the weights of the best one "
-                                 "(lowest validation loss)."),
-            ((int(np.argmax(_VALIDATION_LOSSES[:stopped])) + 1, stopped), "lower validation loss is better: "
-                                                                          "track the minimum, not the maximum."),
-            (_stop_at_first_increase(), "you stop at the first epoch without improvement; patience allows "
-                                        "that many such epochs in a row before stopping."),
-            (_without_reset(patience), "reset the count of epochs without improvement when the loss improves: "
-                                       "patience counts epochs in a row."),
-            (_compare_with_previous(patience), "compare each loss with the best so far, not with the previous epoch."),
+            ((best - 1, stopped - 1), tr("epochs count from 1, not 0.")),
+            ((stopped, stopped), tr("you keep the last epoch; early stopping keeps the weights of the best one "
+                                    "(lowest validation loss).")),
+            ((int(np.argmax(_VALIDATION_LOSSES[:stopped])) + 1, stopped), tr("lower validation loss is better: "
+                                                                             "track the minimum, not the maximum.")),
+            (_stop_at_first_increase(), tr("you stop at the first epoch without improvement; patience allows "
+                                           "that many such epochs in a row before stopping.")),
+            (_without_reset(patience), tr("reset the count of epochs without improvement when the loss improves: "
+                                          "patience counts epochs in a row.")),
+            (_compare_with_previous(patience), tr("compare each loss with the best so far, not with the previous epoch.")),
         ]
         result = _diagnose(value, expected, mistakes, "")
-        return _not_yet(f"{setting} expected (best_epoch, stopped_epoch) = {expected}, got {value}: "
-                        + result.message.removeprefix("Not yet: "))
-    return _correct("stops after `patience` epochs in a row without a better validation loss, keeps the best.")
+        return _not_yet(tr("{setting} expected (best_epoch, stopped_epoch) = {expected}, got {value}: ",
+                           setting=setting, expected=expected, value=value)
+                        + _hint(result))
+    return _correct(tr("stops after `patience` epochs in a row without a better validation loss, keeps the best."))
 
 
 def _stop_at_first_increase() -> tuple[int, int]:
@@ -440,18 +456,18 @@ def check_sklearn_C(student_function: Callable) -> CheckResult:
         value = _call(student_function, lam, n)
         expected = sklearn_inverse_regularisation(lam, n)
         mistakes = [
-            (1 / lam, "missing N: scikit-learn sums the N per-example losses where we average them, "
-                      "so N moves into C."),
-            (lam * n, "inverted: C is the inverse of the regularisation strength."),
-            (lam, "C is not the weight decay itself: it is the inverse of the regularisation strength."),
-            (2 * expected, "no factor 2: both objectives write the penalty with a 1/2."),
-            (expected / 2, "no factor 2: both objectives write the penalty with a 1/2."),
-            (n / lam, "N belongs in the denominator: a larger training set needs a smaller C for the same decay."),
+            (1 / lam, tr("missing N: scikit-learn sums the N per-example losses where we average them, "
+                         "so N moves into C.")),
+            (lam * n, tr("inverted: C is the inverse of the regularisation strength.")),
+            (lam, tr("C is not the weight decay itself: it is the inverse of the regularisation strength.")),
+            (2 * expected, tr("no factor 2: both objectives write the penalty with a 1/2.")),
+            (expected / 2, tr("no factor 2: both objectives write the penalty with a 1/2.")),
+            (n / lam, tr("N belongs in the denominator: a larger training set needs a smaller C for the same decay.")),
         ]
         result = _diagnose(value, expected, mistakes, "")
         if not result.passed:
-            return _not_yet(f"for weight_decay={lam:g}, num_examples={n}: " + result.message.removeprefix("Not yet: "))
-    return _correct("C = 1 / (weight_decay * num_examples).")
+            return _not_yet(tr("for weight_decay={lam:g}, num_examples={n}: ", lam=lam, n=n) + _hint(result))
+    return _correct(tr("C = 1 / (weight_decay * num_examples)."))
 
 
 # ---------------------------------------------------------------- notebook 05
@@ -482,16 +498,16 @@ def _schedule_mistakes(num_steps: int, peak: float, warmup: int) -> list[tuple[l
 
     return [
         (over_steps(lambda s: peak * (s + 1) / warmup if s < warmup else decay(s)),
-         "off by one in the warm-up: at step 0 the rate is 0 (step / warmup_steps), not 1/warmup_steps of the peak."),
+         tr("off by one in the warm-up: at step 0 the rate is 0 (step / warmup_steps), not 1/warmup_steps of the peak.")),
         (over_steps(lambda s: peak * s / warmup if s < warmup else peak),
-         "no decay: after warm-up the rate falls linearly to 0 at the last step."),
+         tr("no decay: after warm-up the rate falls linearly to 0 at the last step.")),
         (over_steps(lambda s: peak * s / warmup if s < warmup else peak * max(0.0, 1 - s / num_steps)),
-         "the decay starts from the peak at the end of warm-up: use (step - warmup_steps) / (num_steps - "
-         "warmup_steps), not step / num_steps."),
+         tr("the decay starts from the peak at the end of warm-up: use (step - warmup_steps) / (num_steps - "
+            "warmup_steps), not step / num_steps.")),
         (over_steps(lambda s: peak * max(0.0, 1 - (s - warmup) / (num_steps - warmup)) if s >= warmup else peak),
-         "no warm-up: the rate starts at 0 and rises linearly over the first warmup_steps steps."),
+         tr("no warm-up: the rate starts at 0 and rises linearly over the first warmup_steps steps.")),
         (over_steps(lambda s: peak * s / warmup if s < warmup else decay(s + 1)),
-         "off by one in the decay: the rate is exactly the peak at step warmup_steps."),
+         tr("off by one in the decay: the rate is exactly the peak at step warmup_steps.")),
     ]
 
 
@@ -502,13 +518,14 @@ def check_warmup_schedule(student_function: Callable) -> CheckResult:
     value = [_call(student_function, step, num_steps, peak, warmup) for step in range(num_steps)]
     expected = [warmup_linear_decay(step, num_steps, peak, warmup) for step in range(num_steps)]
     result = _diagnose(value, expected, _schedule_mistakes(num_steps, peak, warmup), "",
-                       fallback="compare your rates with the plot of the schedule in step 2, step by step: 0 at "
-                                "step 0, the peak at step warmup_steps, 0 at step num_steps.")
+                       fallback=tr("compare your rates with the plot of the schedule in step 2, step by step: 0 at "
+                                   "step 0, the peak at step warmup_steps, 0 at step num_steps."))
     if not result.passed:
-        return _not_yet(f"with num_steps={num_steps}, learning_rate={peak:g}, warmup_steps={warmup}: "
-                        + result.message.removeprefix("Not yet: "))
-    return _correct("linear warm-up from 0 to the peak over warmup_steps steps, then linear decay to 0, "
-                    "as transformers' create_optimizer.")
+        return _not_yet(tr("with num_steps={num_steps}, learning_rate={peak:g}, warmup_steps={warmup}: ",
+                           num_steps=num_steps, peak=peak, warmup=warmup)
+                        + _hint(result))
+    return _correct(tr("linear warm-up from 0 to the peak over warmup_steps steps, then linear decay to 0, "
+                       "as transformers' create_optimizer."))
 
 
 _LOGITS_05 = np.array([[2.0, -1.0], [0.5, 1.5], [-3.0, 4.0], [1.0, 0.2]])  # (batch, 2) raw scores
@@ -547,30 +564,31 @@ def check_loss_for_logits(student_loss: Callable) -> CheckResult:
     softmax cross-entropy, the loss ``fine_tune`` trains on.
     """
     if student_loss is None:
-        return _not_yet("set my_loss to a loss object, e.g. tf.keras.losses.SparseCategoricalCrossentropy(...).")
+        return _not_yet(tr("set my_loss to a loss object, e.g. tf.keras.losses.SparseCategoricalCrossentropy(...)."))
     logits, labels = _LOGITS_05.astype(np.float32), _LABELS_05
     value = _call(student_loss, labels.copy(), logits.copy())
     try:
         value = float(np.asarray(value))
     except (TypeError, ValueError):
-        return _not_yet(f"the loss should return one number (the mean over the batch), got shape {np.shape(value)}.")
+        return _not_yet(tr("the loss should return one number (the mean over the batch), got shape {shape}.",
+                           shape=np.shape(value)))
     expected = _cross_entropy_of_logits(_LOGITS_05, labels)
     probabilities = _softmax(_LOGITS_05)
     mistakes = [
         (_keras_probability_cross_entropy(_LOGITS_05, labels),
-         "from_logits=False reads the raw logits as probabilities (Keras clips them to [1e-7, 1 - 1e-7] and "
-         "divides them by their sum): set from_logits=True, since the model's outputs are logits."),
+         tr("from_logits=False reads the raw logits as probabilities (Keras clips them to [1e-7, 1 - 1e-7] and "
+            "divides them by their sum): set from_logits=True, since the model's outputs are logits.")),
         (_cross_entropy_of_logits(probabilities, labels),
-         "softmax applied twice: the loss with from_logits=True applies the softmax itself, so give it the "
-         "logits, not probabilities."),
-        (len(labels) * expected, "that is the sum over the batch; the empirical risk is the mean."),
-        (expected / np.log(2), "that is in bits; Keras and the workbook use the natural log (nats)."),
+         tr("softmax applied twice: the loss with from_logits=True applies the softmax itself, so give it the "
+            "logits, not probabilities.")),
+        (len(labels) * expected, tr("that is the sum over the batch; the empirical risk is the mean.")),
+        (expected / np.log(2), tr("that is in bits; Keras and the workbook use the natural log (nats).")),
     ]
-    return _diagnose(value, expected, mistakes, "the mean softmax cross-entropy of the logits "
-                     "(SparseCategoricalCrossentropy(from_logits=True)).",
-                     fallback=f"expected {expected:.6f} on these logits, got {value:.6f}: integer labels and two "
-                              "logits per example call for SparseCategoricalCrossentropy; think about what "
-                              "from_logits says about the model's outputs.")
+    return _diagnose(value, expected, mistakes, tr("the mean softmax cross-entropy of the logits "
+                        "(SparseCategoricalCrossentropy(from_logits=True))."),
+                     fallback=tr("expected {expected:.6f} on these logits, got {value:.6f}: integer labels and two "
+                                 "logits per example call for SparseCategoricalCrossentropy; think about what "
+                                 "from_logits says about the model's outputs.", expected=expected, value=value))
 
 
 # ---------------------------------------------------------------- notebook 04
@@ -598,35 +616,37 @@ def check_mean_pooling(student_function: Callable) -> CheckResult:
     hidden, mask = _HIDDEN_04.copy(), _MASK_04.copy()
     value = _call(student_function, hidden, mask)
     if not (np.array_equal(hidden, _HIDDEN_04) and np.array_equal(mask, _MASK_04)):
-        return _not_yet("your function changed its inputs in place: compute on new arrays and leave "
-                        "last_hidden_state and attention_mask as they were.")
+        return _not_yet(tr("your function changed its inputs in place: compute on new arrays and leave "
+                           "last_hidden_state and attention_mask as they were."))
     expected = masked_mean_pooling(_HIDDEN_04, _MASK_04)
     batch, seq_len, _ = _HIDDEN_04.shape
     if np.shape(value) == (batch, seq_len):
-        return _not_yet(f"your result has shape (batch, seq_len) = {(batch, seq_len)}: you averaged over the "
-                        "hidden axis. Average over the tokens, axis=1, to get one (hidden,) vector per sentence.")
+        return _not_yet(tr("your result has shape (batch, seq_len) = {shape}: you averaged over the "
+                           "hidden axis. Average over the tokens, axis=1, to get one (hidden,) vector per sentence.",
+                           shape=(batch, seq_len)))
     if np.shape(value) == (_HIDDEN_04.shape[2],):
-        return _not_yet("your result has shape (hidden,): you averaged over the batch as well. Keep one vector "
-                        "per sentence: sum over axis=1 only.")
+        return _not_yet(tr("your result has shape (hidden,): you averaged over the batch as well. Keep one vector "
+                           "per sentence: sum over axis=1 only."))
     mask3 = _MASK_04[:, :, None].astype(np.float64)
     masked_sum = (_HIDDEN_04 * mask3).sum(axis=1)                               # (batch, hidden)
     mistakes = [
-        (_HIDDEN_04.mean(axis=1), "you averaged over every position, padding included: the [PAD] positions "
-                                  "have vectors too, and they are not the sentence. Multiply by the attention "
-                                  "mask first, then divide by the number of real tokens, mask.sum(axis=1)."),
-        (masked_sum / seq_len, f"you divided by the full length seq_len = {seq_len}; a padded sentence has fewer "
-                               "real tokens, so divide by its own count, attention_mask.sum(axis=1)."),
-        (_HIDDEN_04.sum(axis=1) / mask3.sum(axis=1), "the sum still includes the padding positions: multiply "
-                                                     "last_hidden_state by the mask before summing."),
-        (masked_sum, "that is the masked sum; divide by the number of real tokens, attention_mask.sum(axis=1), "
-                     "to make it a mean."),
-        (_HIDDEN_04[:, 0, :], "that is the [CLS] vector (position 0), the other pooling; mean pooling averages "
-                              "the vectors of every real token."),
+        (_HIDDEN_04.mean(axis=1), tr("you averaged over every position, padding included: the [PAD] positions "
+                                     "have vectors too, and they are not the sentence. Multiply by the attention "
+                                     "mask first, then divide by the number of real tokens, mask.sum(axis=1).")),
+        (masked_sum / seq_len, tr("you divided by the full length seq_len = {seq_len}; a padded sentence has fewer "
+                                  "real tokens, so divide by its own count, attention_mask.sum(axis=1).",
+                                  seq_len=seq_len)),
+        (_HIDDEN_04.sum(axis=1) / mask3.sum(axis=1), tr("the sum still includes the padding positions: multiply "
+                                                        "last_hidden_state by the mask before summing.")),
+        (masked_sum, tr("that is the masked sum; divide by the number of real tokens, attention_mask.sum(axis=1), "
+                        "to make it a mean.")),
+        (_HIDDEN_04[:, 0, :], tr("that is the [CLS] vector (position 0), the other pooling; mean pooling averages "
+                                 "the vectors of every real token.")),
         ((_HIDDEN_04 * (1 - mask3)).sum(axis=1) / np.maximum((1 - mask3).sum(axis=1), 1),
-         "the mask is inverted: 1 marks a real token and 0 a [PAD]."),
+         tr("the mask is inverted: 1 marks a real token and 0 a [PAD].")),
     ]
     return _diagnose(value, expected, mistakes,
-                     "sum_t m_t h_t / sum_t m_t, padding excluded from both the sum and the count.")
+                     tr("sum_t m_t h_t / sum_t m_t, padding excluded from both the sum and the count."))
 
 
 def bottom_layers_parameters(hidden_size: int, intermediate_size: int, k: int) -> int:
@@ -652,35 +672,36 @@ def check_bottom_layers_parameters(student_function: Callable) -> CheckResult:
     for h, i, k in _LAYER_CONFIGS_04:
         value = _call(student_function, h, i, k)
         expected = bottom_layers_parameters(h, i, k)
-        setting = f"for hidden_size={h}, intermediate_size={i}, k={k}: "
+        setting = tr("for hidden_size={h}, intermediate_size={i}, k={k}: ", h=h, i=i, k=k)
         try:
             count = float(value)
         except (TypeError, ValueError):
-            return _not_yet(setting + f"return one number, the count of weights; got {value!r}.")
+            return _not_yet(setting + tr("return one number, the count of weights; got {value!r}.", value=value))
         if count == expected:
             continue
         per_layer = expected // k
         mistakes = [
-            (expected - k * (4 * h + i + h), "biases missing: each of the 4 attention projections has h of them, "
-                                             "the feed-forward network i + h."),
-            (expected - k * 4 * h, "the two LayerNorms are missing, 2 h each (a scale and a shift per unit)."),
-            (expected - k * 2 * h, "each LayerNorm has two vectors of h, a scale (gamma) and a shift (beta)."),
-            (expected - k * (h * h + h), "the attention's output projection (h x h weights + h biases) is missing: "
-                                         "query, key, value and output are four projections."),
-            (expected - k * (h * i + h), "the feed-forward network has two matrices, h -> i and i -> h, each with "
-                                         "its biases (i and h)."),
-            (expected - k * (h * i + i), "the feed-forward network has two matrices, h -> i and i -> h, each with "
-                                         "its biases (i and h)."),
-            (per_layer, "that is one layer; the bottom k layers hold k times as many."),
-            (per_layer * (k + 1), "that is k + 1 layers; count layers 0 to k - 1."),
-            (expected + k * 12 * h * h, "attention heads split the hidden vector (12 heads of h/12 each): they "
-                                        "do not multiply the projections' weights."),
+            (expected - k * (4 * h + i + h), tr("biases missing: each of the 4 attention projections has h of them, "
+                                                "the feed-forward network i + h.")),
+            (expected - k * 4 * h, tr("the two LayerNorms are missing, 2 h each (a scale and a shift per unit).")),
+            (expected - k * 2 * h, tr("each LayerNorm has two vectors of h, a scale (gamma) and a shift (beta).")),
+            (expected - k * (h * h + h), tr("the attention's output projection (h x h weights + h biases) is missing: "
+                                            "query, key, value and output are four projections.")),
+            (expected - k * (h * i + h), tr("the feed-forward network has two matrices, h -> i and i -> h, each with "
+                                            "its biases (i and h).")),
+            (expected - k * (h * i + i), tr("the feed-forward network has two matrices, h -> i and i -> h, each with "
+                                            "its biases (i and h).")),
+            (per_layer, tr("that is one layer; the bottom k layers hold k times as many.")),
+            (per_layer * (k + 1), tr("that is k + 1 layers; count layers 0 to k - 1.")),
+            (expected + k * 12 * h * h, tr("attention heads split the hidden vector (12 heads of h/12 each): they "
+                                           "do not multiply the projections' weights.")),
         ]
         hint = next((hint for wrong, hint in mistakes if count == wrong), (
-            f"{value!r} is not the count. Per layer: query, key, value and output projections (h x h + h each), "
-            "a LayerNorm (2 h), the feed-forward network h -> i -> h with biases, a second LayerNorm (2 h)."))
+            tr("{value!r} is not the count. Per layer: query, key, value and output projections (h x h + h each), "
+               "a LayerNorm (2 h), the feed-forward network h -> i -> h with biases, a second LayerNorm (2 h).",
+               value=value)))
         return _not_yet(setting + hint)
-    return _correct("k (4 h^2 + 2 h i + 9 h + i): projections, feed-forward network, biases and two LayerNorms per layer.")
+    return _correct(tr("k (4 h^2 + 2 h i + 9 h + i): projections, feed-forward network, biases and two LayerNorms per layer."))
 
 
 # ---------------------------------------------------------------- notebook 06
@@ -725,24 +746,24 @@ def check_expected_calibration_error(student_function: Callable) -> CheckResult:
         value = _call(student_function, p.copy(), y.copy(), num_bins)
         expected = calibration.expected_calibration_error(p, y, num_bins)
         mistakes = [
-            (100 * expected, "the ECE is a share in [0, 1], not a percentage: drop the factor 100."),
-            (_ece_variant(p[:, 1], correct, num_bins), "the confidence is the probability of the *predicted* "
-             "class, probabilities.max(axis=1), not the probability of class 1."),
-            (_ece_variant(p[np.arange(len(y)), y], correct, num_bins), "the confidence is the probability of "
-             "the predicted class, probabilities.max(axis=1), not of the true label: the model does not know it."),
-            (_ece_variant(top, correct, num_bins, weighted=False), "weight each bin's gap by its share of the "
-             "predictions, |B_m| / n: a plain mean over bins lets a bin of 2 predictions count as much as one of 200."),
-            (_ece_variant(top, correct, num_bins, over_all_bins=True), "divide by n with weights |B_m| / n, "
-             "not by the number of bins: empty bins must not dilute the error."),
-            (_ece_variant(top, correct, num_bins, absolute=False), "take the absolute gap |acc - conf| in each "
-             "bin, before summing: overconfident and underconfident bins must not cancel."),
-            (-_ece_variant(top, correct, num_bins, absolute=False), "take the absolute gap |acc - conf| in each "
-             "bin, before summing: overconfident and underconfident bins must not cancel."),
+            (100 * expected, tr("the ECE is a share in [0, 1], not a percentage: drop the factor 100.")),
+            (_ece_variant(p[:, 1], correct, num_bins), tr("the confidence is the probability of the *predicted* "
+                "class, probabilities.max(axis=1), not the probability of class 1.")),
+            (_ece_variant(p[np.arange(len(y)), y], correct, num_bins), tr("the confidence is the probability of "
+                "the predicted class, probabilities.max(axis=1), not of the true label: the model does not know it.")),
+            (_ece_variant(top, correct, num_bins, weighted=False), tr("weight each bin's gap by its share of the "
+                "predictions, |B_m| / n: a plain mean over bins lets a bin of 2 predictions count as much as one of 200.")),
+            (_ece_variant(top, correct, num_bins, over_all_bins=True), tr("divide by n with weights |B_m| / n, "
+                "not by the number of bins: empty bins must not dilute the error.")),
+            (_ece_variant(top, correct, num_bins, absolute=False), tr("take the absolute gap |acc - conf| in each "
+                "bin, before summing: overconfident and underconfident bins must not cancel.")),
+            (-_ece_variant(top, correct, num_bins, absolute=False), tr("take the absolute gap |acc - conf| in each "
+                "bin, before summing: overconfident and underconfident bins must not cancel.")),
         ]
         result = _diagnose(value, expected, mistakes, "")
         if not result.passed:
-            return _not_yet(f"with num_bins={num_bins}: " + result.message.removeprefix("Not yet: "))
-    return _correct("sum over bins of |B_m|/n * |accuracy(B_m) - confidence(B_m)|, confidence = the top probability.")
+            return _not_yet(tr("with num_bins={num_bins}: ", num_bins=num_bins) + _hint(result))
+    return _correct(tr("sum over bins of |B_m|/n * |accuracy(B_m) - confidence(B_m)|, confidence = the top probability."))
 
 
 _DEV_LOGITS, _DEV_LABELS = _three_class_fixture(80, 2.5, seed=12)          # overconfident: T = 2.5 calibrates
@@ -765,17 +786,18 @@ def _nll_before_hint(before: float) -> CheckResult | None:
     n = len(_TEST_LABELS)
     implied_last = n * before - per_example[:-1].sum()   # what the student's loss gave the confident mistake
     if np.isfinite(before) and 0 < implied_last < per_example[-1] - 1e-3:
-        return _not_yet(f"test_nll_before: the text with logits (40, 0, 0) and label 1 costs "
-                        f"{per_example[-1]:.2f} nats, yours about {implied_last:.2f}: log(p + epsilon) or a "
-                        "clipped p caps the loss of a confident mistake. Compute log softmax from the logits, "
-                        "z - logsumexp(z) (notebook 02, or scipy.special.log_softmax).")
+        return _not_yet(tr("test_nll_before: the text with logits (40, 0, 0) and label 1 costs "
+                           "{cost:.2f} nats, yours about {implied_last:.2f}: log(p + epsilon) or a "
+                           "clipped p caps the loss of a confident mistake. Compute log softmax from the logits, "
+                           "z - logsumexp(z) (notebook 02, or scipy.special.log_softmax).",
+                           cost=per_example[-1], implied_last=implied_last))
     mistakes = [
-        (n * expected, "missing 1/N: the cross-entropy is the mean over texts, not the sum."),
-        (_predicted_class_nll(_TEST_LOGITS), "the cross-entropy uses the probability of the true label, "
-         "log_softmax(z)[i, y_i], not of the predicted class (that one ignores the labels)."),
-        (expected / np.log(10), "use the natural log, np.log: cross-entropies are in nats."),
+        (n * expected, tr("missing 1/N: the cross-entropy is the mean over texts, not the sum.")),
+        (_predicted_class_nll(_TEST_LOGITS), tr("the cross-entropy uses the probability of the true label, "
+            "log_softmax(z)[i, y_i], not of the predicted class (that one ignores the labels).")),
+        (expected / np.log(10), tr("use the natural log, np.log: cross-entropies are in nats.")),
     ]
-    return _not_yet("test_nll_before: " + _diagnose(before, expected, mistakes, "").message.removeprefix("Not yet: "))
+    return _not_yet("test_nll_before: " + _hint(_diagnose(before, expected, mistakes, "")))
 
 
 def _temperature_hint(temperature: float) -> CheckResult | None:
@@ -784,19 +806,20 @@ def _temperature_hint(temperature: float) -> CheckResult | None:
     if _same(temperature, expected, rtol=1e-2):
         return None
     mistakes = [
-        (calibration.fit_temperature(_TEST_LOGITS, _TEST_LABELS), "T was fitted on test: fit it on dev, then "
-         "apply it to test. A T fitted on the texts it is scored on makes their ECE look better than it will be "
-         "on new texts."),
-        (1 / expected, "multiply or divide? Temperature scaling divides the logits by T; you found the factor "
-         "that multiplies them, 1 / T."),
+        (calibration.fit_temperature(_TEST_LOGITS, _TEST_LABELS), tr("T was fitted on test: fit it on dev, then "
+            "apply it to test. A T fitted on the texts it is scored on makes their ECE look better than it will be "
+            "on new texts.")),
+        (1 / expected, tr("multiply or divide? Temperature scaling divides the logits by T; you found the factor "
+            "that multiplies them, 1 / T.")),
         (calibration.fit_temperature(np.vstack([_DEV_LOGITS, _TEST_LOGITS]), np.append(_DEV_LABELS, _TEST_LABELS)),
-         "T was fitted on dev and test together: fit it on dev only."),
+         tr("T was fitted on dev and test together: fit it on dev only.")),
     ]
     for wrong, hint in mistakes:
         if _same(temperature, wrong, rtol=1e-2):
             return _not_yet(hint)
-    return _not_yet(f"T = {temperature:.4g} does not minimise the mean dev cross-entropy of softmax(dev_logits / T): "
-                    "search a wide range (e.g. scipy.optimize.minimize_scalar with bounds (0.05, 20), or a fine grid).")
+    return _not_yet(tr("T = {temperature:.4g} does not minimise the mean dev cross-entropy of softmax(dev_logits / T): "
+                       "search a wide range (e.g. scipy.optimize.minimize_scalar with bounds (0.05, 20), or a fine grid).",
+                       temperature=temperature))
 
 
 @_checked
@@ -810,11 +833,11 @@ def check_temperature_scaling(student_function: Callable) -> CheckResult:
     """
     result = _call(student_function, _DEV_LOGITS.copy(), _DEV_LABELS.copy(), _TEST_LOGITS.copy(), _TEST_LABELS.copy())
     if not (isinstance(result, (tuple, list)) and len(result) == 3):
-        return _not_yet("return three numbers: (temperature, test_nll_before, test_nll_after).")
+        return _not_yet(tr("return three numbers: (temperature, test_nll_before, test_nll_after)."))
     try:
         temperature, before, after = (float(value) for value in result)
     except (TypeError, ValueError):
-        return _not_yet("temperature, test_nll_before and test_nll_after must each be a number.")
+        return _not_yet(tr("temperature, test_nll_before and test_nll_after must each be a number."))
     hint = _nll_before_hint(before) or _temperature_hint(temperature)
     if hint is not None:
         return hint
@@ -822,21 +845,23 @@ def check_temperature_scaling(student_function: Callable) -> CheckResult:
     if not _same(after, expected_after):
         mistakes = [
             (softmax_cross_entropy_with_logits(_TEST_LOGITS * temperature, _TEST_LABELS),
-             "divide the test logits by T, do not multiply."),
-            (before, "it equals the loss before: apply T to the test logits."),
+             tr("divide the test logits by T, do not multiply.")),
+            (before, tr("it equals the loss before: apply T to the test logits.")),
         ]
         return _not_yet("test_nll_after: "
-                        + _diagnose(after, expected_after, mistakes, "").message.removeprefix("Not yet: "))
+                        + _hint(_diagnose(after, expected_after, mistakes, "")))
     extreme_logits, extreme_labels = np.array([[800.0, 0.0, 0.0], [0.0, 1000.0, 0.0]]), np.array([1, 1])
     with np.errstate(all="ignore"):
         extreme = _call(student_function, _DEV_LOGITS.copy(), _DEV_LABELS.copy(), extreme_logits, extreme_labels)
     extreme_before = float(np.asarray(extreme[1], dtype=np.float64))
     if not _same(extreme_before, softmax_cross_entropy_with_logits(extreme_logits, extreme_labels)):
-        return _not_yet(f"test logits of 800 and 1000 give test_nll_before = {extreme_before:.6g}, expected 400 "
-                        "(a wrong answer with a logit gap of 800 costs 800 nats): exp(800) overflows and "
-                        "log(0) is -inf. Compute z - logsumexp(z), subtracting each row's maximum first.")
-    return _correct(f"on the checker's own synthetic logits, T = {temperature:.3f} fitted on their dev; their test "
-                    f"cross-entropy {before:.3f} -> {after:.3f} nats, exact even for logits of 1000.")
+        return _not_yet(tr("test logits of 800 and 1000 give test_nll_before = {extreme_before:.6g}, expected 400 "
+                           "(a wrong answer with a logit gap of 800 costs 800 nats): exp(800) overflows and "
+                           "log(0) is -inf. Compute z - logsumexp(z), subtracting each row's maximum first.",
+                           extreme_before=extreme_before))
+    return _correct(tr("on the checker's own synthetic logits, T = {temperature:.3f} fitted on their dev; their test "
+                       "cross-entropy {before:.3f} -> {after:.3f} nats, exact even for logits of 1000.",
+                       temperature=temperature, before=before, after=after))
 
 
 def _threshold_fixture() -> tuple[np.ndarray, np.ndarray]:
@@ -881,30 +906,31 @@ def check_threshold_with_precision_bound(student_function: Callable) -> CheckRes
     """
     value = _call(student_function, _THRESHOLD_LABELS.copy(), _THRESHOLD_SCORES.copy(), 0.9, 0.95)
     if value is None:
-        return _not_yet("your function returned None, but some thresholds of this fixture reach the target: "
-                        "try every distinct score as a threshold, smallest first.")
+        return _not_yet(tr("your function returned None, but some thresholds of this fixture reach the target: "
+                           "try every distinct score as a threshold, smallest first."))
     expected = calibration.threshold_for_precision(_THRESHOLD_LABELS, _THRESHOLD_SCORES, 0.9, 0.95)
     if _same(value, _threshold_variant(lambda tp, called, n: _clopper_pearson(tp, called, 0.95))):
-        return _correct("the Clopper-Pearson bound, exact and a little more cautious than Wilson's.")
+        return _correct(tr("the Clopper-Pearson bound, exact and a little more cautious than Wilson's."))
     z = 1.6448536269514722   # one-sided 95%
     wald = lambda tp, called, n: tp / called - z * np.sqrt(tp / called * (1 - tp / called) / called)  # noqa: E731
     mistakes = [
         (calibration.threshold_for_precision(_THRESHOLD_LABELS, _THRESHOLD_SCORES, 0.9),
-         "that is the threshold where the measured precision reaches the target; ask its lower confidence "
-         "bound to reach it (calibration.precision_lower_bound)."),
+         tr("that is the threshold where the measured precision reaches the target; ask its lower confidence "
+            "bound to reach it (calibration.precision_lower_bound).")),
         (calibration.threshold_for_precision(_THRESHOLD_LABELS, _THRESHOLD_SCORES, 0.9, 0.975),
-         "you used z = 1.96, the two-sided 95% value; a lower bound alone is one-sided: z = 1.645 "
-         "(NormalDist().inv_cdf(0.95))."),
-        (_threshold_variant(wald), "that is the normal-approximation (Wald) bound p - z sqrt(p(1-p)/n); it is 1 "
-         "whenever every text called positive is right, however few. Use Wilson's bound."),
+         tr("you used z = 1.96, the two-sided 95% value; a lower bound alone is one-sided: z = 1.645 "
+            "(NormalDist().inv_cdf(0.95)).")),
+        (_threshold_variant(wald), tr("that is the normal-approximation (Wald) bound p - z sqrt(p(1-p)/n); it is 1 "
+            "whenever every text called positive is right, however few. Use Wilson's bound.")),
         (_threshold_variant(lambda tp, called, n: calibration.precision_lower_bound(tp * n / called, n)),
-         "the bound's n is the number of texts called positive (precision's denominator), not all texts."),
+         tr("the bound's n is the number of texts called positive (precision's denominator), not all texts.")),
         (_threshold_variant(lambda tp, called, n: calibration.precision_lower_bound(tp, called), strict=True),
-         "count a text whose score equals the threshold as positive (score >= t), as precision_recall_curve does."),
+         tr("count a text whose score equals the threshold as positive (score >= t), as precision_recall_curve does.")),
         (_threshold_variant(lambda tp, called, n: calibration.precision_lower_bound(tp, called), largest=True),
-         "return the smallest threshold that meets the requirement: every larger one loses recall."),
+         tr("return the smallest threshold that meets the requirement: every larger one loses recall.")),
     ]
-    return _diagnose(value, expected, mistakes, "the smallest threshold whose Wilson lower bound on precision "
-                     "reaches the target.", fallback=f"{value!r} is not it: for each distinct score t, count "
-                     "the texts with score >= t and the positives among them, and keep the smallest t whose "
-                     "one-sided 95% Wilson lower bound reaches the target.")
+    return _diagnose(value, expected, mistakes, tr("the smallest threshold whose Wilson lower bound on precision "
+                        "reaches the target."), fallback=tr("{value!r} is not it: for each distinct score t, count "
+                                                            "the texts with score >= t and the positives among them, and keep the smallest t whose "
+                                                            "one-sided 95% Wilson lower bound reaches the target.",
+                                                            value=value))

@@ -20,6 +20,8 @@ import math
 from dataclasses import dataclass, replace
 from typing import Any, Mapping, Sequence
 
+from finetune_lab.course.messages import tr
+
 Value = bool | int | float | str
 
 
@@ -64,8 +66,8 @@ class Parameter:
         if self.advised is None or isinstance(value, (bool, str)) or self.advised[0] <= value <= self.advised[1]:
             return None
         low, high = self.advised
-        return (f"warning: {self.name}={value:g} is outside {low:g} to {high:g}, the range that works for "
-                f"this: {self.why}")
+        return tr("warning: {name}={value:g} is outside {low:g} to {high:g}, the range that works for this: {why}",
+                  name=self.name, value=value, low=low, high=high, why=tr(self.why))
 
     @property
     def kind(self) -> type:
@@ -74,14 +76,14 @@ class Parameter:
     def allowed(self) -> str:
         """Human-readable allowed values, for error messages and widgets."""
         if self.choices:
-            return "one of " + ", ".join(repr(c) for c in self.choices)
+            return tr("one of {choices}", choices=", ".join(repr(c) for c in self.choices))
         if self.kind is bool:
-            return "True or False"
+            return tr("True or False")
         if self.kind is str:
-            return "a non-empty string"
+            return tr("a non-empty string")
         low = "-inf" if self.low is None else f"{self.low:g}"
         high = "inf" if self.high is None else f"{self.high:g}"
-        return f"{self.kind.__name__} in [{low}, {high}]"
+        return tr("{kind} in [{low}, {high}]", kind=self.kind.__name__, low=low, high=high)
 
 
 _TRUE = {"true", "yes", "1", "on"}
@@ -89,11 +91,10 @@ _FALSE = {"false", "no", "0", "off"}
 
 
 def _fail(parameter: Parameter, value: Any, reason: str = "") -> ParameterError:
-    detail = f" ({reason})" if reason else ""
-    return ParameterError(
-        f"parameter {parameter.name}={value!r} is not allowed{detail}: "
-        f"use {parameter.allowed()}, e.g. -p {parameter.name} {parameter.default!r}"
-    )
+    detail = tr(" ({reason})", reason=reason) if reason else ""
+    return ParameterError(tr("parameter {name}={value!r} is not allowed{detail}: use {allowed}, e.g. -p {name} {default!r}",
+                             name=parameter.name, value=value, detail=detail, allowed=parameter.allowed(),
+                             default=parameter.default))
 
 
 def _to_bool(parameter: Parameter, value: Any) -> bool:
@@ -108,30 +109,30 @@ def _to_bool(parameter: Parameter, value: Any) -> bool:
 
 def _to_number(parameter: Parameter, value: Any) -> int | float:
     if isinstance(value, bool):  # True is an int in Python; never a number here.
-        raise _fail(parameter, value, "a boolean is not a number")
+        raise _fail(parameter, value, tr("a boolean is not a number"))
     if isinstance(value, str):
         try:
             value = float(value.strip())
         except ValueError:
-            raise _fail(parameter, value, "not a number") from None
+            raise _fail(parameter, value, tr("not a number")) from None
     if not isinstance(value, (int, float)) or math.isnan(value):
         raise _fail(parameter, value)
     if parameter.kind is int:
         if float(value) != int(value):
-            raise _fail(parameter, value, "not a whole number")
+            raise _fail(parameter, value, tr("not a whole number"))
         value = int(value)
     else:
         value = float(value)
     if (parameter.low is not None and value < parameter.low) or (
         parameter.high is not None and value > parameter.high
     ):
-        raise _fail(parameter, value, "out of range")
+        raise _fail(parameter, value, tr("out of range"))
     return value
 
 
 def _to_string(parameter: Parameter, value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise _fail(parameter, value, "expected a non-empty string")
+        raise _fail(parameter, value, tr("expected a non-empty string"))
     value = value.strip()
     if parameter.choices and value not in parameter.choices:
         raise _fail(parameter, value)
@@ -193,9 +194,8 @@ def check_overrides(spec: str | Sequence[Parameter], overrides: Mapping[str, Any
     parameters = {p.name: p for p in _spec(spec)}
     for name in overrides:
         if name not in parameters:
-            raise ParameterError(
-                f"unknown parameter {name!r}: this notebook takes " + ", ".join(parameters)
-            )
+            raise ParameterError(tr("unknown parameter {name!r}: this notebook takes {known}",
+                                    name=name, known=", ".join(parameters)))
     return _advised({name: coerce(parameters[name], value) for name, value in overrides.items()}, _spec(spec))
 
 
@@ -203,10 +203,8 @@ def _spec(spec: str | Sequence[Parameter]) -> Sequence[Parameter]:
     if not isinstance(spec, str):
         return spec
     if spec not in NOTEBOOK_PARAMETERS:
-        raise ParameterError(
-            f"no parameter specification for notebook {spec!r}: known are "
-            + ", ".join(NOTEBOOK_PARAMETERS)
-        )
+        raise ParameterError(tr("no parameter specification for notebook {notebook!r}: known are {known}",
+                                notebook=spec, known=", ".join(NOTEBOOK_PARAMETERS)))
     return NOTEBOOK_PARAMETERS[spec]
 
 

@@ -1,10 +1,11 @@
 """Run the whole course headless: ``python -m finetune_lab.course`` (introduced in notebook 00).
 
-    python -m finetune_lab.course run   [--profile cpu|gpu|quick] [--only 05] [--timeout SECONDS]
+    python -m finetune_lab.course run   [--profile cpu|gpu|quick] [--only 05] [--timeout SECONDS] [--language zh]
     python -m finetune_lab.course run   --resume [RUN_DIR]
     python -m finetune_lab.course sweep 01_empirical_risk --param learning_rate --values 0.01,0.1,1.0
     python -m finetune_lab.course check
     python -m finetune_lab.course sync  [--write]
+    python -m finetune_lab.course translate [--check] [--init STEM]
 
 ``run`` executes every ``notebooks/[0-9][0-9]_*.ipynb`` in order with
 papermill into a new folder ``runs/<UTC time>-<profile>/``: the executed
@@ -12,6 +13,11 @@ notebooks, the JSON record each one writes at its end (``records``), and
 ``summary.md`` / ``summary.csv``. Parameters come from a profile of
 ``notebooks/profiles.yml``; each notebook's overrides are checked against its
 parameter specification before a kernel starts.
+
+``run --language zh`` runs the Chinese edition, ``notebooks/zh/``, into
+``runs/<UTC time>-<profile>-zh/``; its notebooks use the same data and the
+same ``saved_models/`` as the English ones (their paths are relative to the
+repository), so the Chinese 05 writes the model the Chinese 06 and 07 load.
 
 ``run --resume`` continues a run that stopped (interrupted, killed, timed
 out, failed) in its own folder, the newest under ``runs/`` when RUN_DIR is
@@ -34,6 +40,11 @@ is set to the same value as a backstop for a cell that ignores the interrupt.
 ``sync`` (the module ``sync``) checks that the notebooks' ``parameters`` cells,
 their stated minutes and the README's course table agree with ``params`` and
 ``plan``; with ``--write`` it rewrites the cells and the table.
+
+``translate`` (the module ``translation``) builds the Chinese edition
+``notebooks/zh/`` from the English notebooks and their translation files;
+``--check`` lists what is missing, stale or not built, ``--init STEM`` starts
+or extends a notebook's translation file.
 """
 
 from __future__ import annotations
@@ -56,7 +67,8 @@ import yaml
 
 from finetune_lab.course import params as parameter_contract
 from finetune_lab import REPO_ROOT, atomic
-from finetune_lab.course.plan import NOTEBOOKS_DIR, find_notebooks
+from finetune_lab.course.messages import LANGUAGES
+from finetune_lab.course.plan import NOTEBOOKS_DIR, TRANSLATED, edition_folder, find_notebooks
 from finetune_lab.course.records import RUN_DIR_VARIABLE, read_record
 from finetune_lab.course.widgets import strip_widget_state
 
@@ -431,15 +443,22 @@ def with_parameters(profile: Mapping[str, Mapping[str, Any]], notebooks: Sequenc
     return merged
 
 
+def _edition(args: argparse.Namespace) -> tuple[Path, str]:
+    """The notebooks folder (``--notebooks``, else ``--language``'s edition) and the run folder's label."""
+    folder = args.notebooks or edition_folder(args.language)
+    return folder, args.profile + ("" if args.language == "en" else f"-{args.language}")
+
+
 def command_run(args: argparse.Namespace) -> int:
-    notebooks = find_notebooks(args.notebooks, args.only)
+    folder, label = _edition(args)
+    notebooks = find_notebooks(folder, args.only)
     profile = load_profile(args.config, args.profile)
     _warn_unused(profile, notebooks, args.only)
     profile = with_parameters(profile, notebooks, args.parameter)
     if args.resume:
         run_dir, profile = resume_folder(args.runs_dir, args.resume), with_resume(profile, notebooks)
     else:
-        run_dir = new_run_folder(args.runs_dir, args.profile)
+        run_dir = new_run_folder(args.runs_dir, label)
     count = f"{len(notebooks)} notebook" + ("" if len(notebooks) == 1 else "s")
     print(f"run folder: {_shown(run_dir)} (profile {args.profile}, {count}"
           + (", resumed" if args.resume else "") + ")")
@@ -542,7 +561,7 @@ def _log_x(notebook: str, param: str, values: Sequence[Any]) -> bool:
 
 
 def command_sweep(args: argparse.Namespace) -> int:
-    (notebook,) = _one_notebook(args.notebooks, args.notebook)
+    (notebook,) = _one_notebook(_edition(args)[0], args.notebook)
     base = load_profile(args.config, args.profile).get(notebook.stem, {})
     base = {k: v for k, v in base.items() if k != args.param}
     _sweep_values(notebook.stem, args.param, args.values, base)  # fail before creating folders
@@ -584,9 +603,17 @@ def command_sync(args: argparse.Namespace) -> int:
     return sync.main(write_files=args.write)
 
 
+def command_translate(args: argparse.Namespace) -> int:
+    from finetune_lab.course import translation
+
+    return translation.main(args.language, args.notebooks, check=args.check, init_stem=args.init)
+
+
 def _common_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--notebooks", type=Path, default=NOTEBOOKS_DIR,
-                        help="folder of the notebooks (default: the repository's notebooks/)")
+    parser.add_argument("--language", default="en", choices=LANGUAGES,
+                        help="the edition: en (notebooks/, the default) or zh (the Chinese edition, notebooks/zh/)")
+    parser.add_argument("--notebooks", type=Path, default=None,
+                        help="folder of the notebooks (default: the edition's, notebooks/ for English)")
     parser.add_argument("--runs-dir", type=Path, default=RUNS_DIR,
                         help="where run folders are created (default: runs/)")
     parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG,
@@ -638,6 +665,19 @@ def build_parser() -> argparse.ArgumentParser:
     sync_parser.add_argument("--write", action="store_true",
                              help="rewrite the parameters cells and the README's course table")
     sync_parser.set_defaults(handler=command_sync)
+    translate = commands.add_parser("translate", help="build notebooks/zh/ from the English notebooks and "
+                                                      "their translation files (see course/translation.py)")
+    translate.add_argument("--language", default="zh", choices=sorted(TRANSLATED),
+                           help="the edition (default: %(default)s)")
+    translate.add_argument("--check", action="store_true",
+                           help="write nothing; list missing, stale, todo or differing translations and "
+                                "notebooks not built (exit code 1 if any)")
+    translate.add_argument("--init", metavar="STEM",
+                           help="write the skeleton translation file of notebook STEM, or add entries for its "
+                                "new cells")
+    translate.add_argument("--notebooks", type=Path, default=NOTEBOOKS_DIR,
+                           help="folder of the English notebooks (default: the repository's notebooks/)")
+    translate.set_defaults(handler=command_translate)
     return parser
 
 

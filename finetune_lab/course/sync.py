@@ -6,7 +6,8 @@ for readers, and this module holds each to its owner:
 
 - each notebook's ``parameters`` cell, written from ``params.parameters_cell``;
 - the README's course table, between the two ``COURSE_TABLE_*`` marker lines,
-  written from ``plan.readme_table``;
+  written from ``plan.readme_table``, and README.zh.md's (the Chinese edition's
+  README, beside it) from ``plan.readme_table("zh")``;
 - each notebook's first cell, which states its minutes in the words of
   ``PlannedNotebook.minutes_statement`` and no other minutes. That cell is
   prose an author writes, so it is checked, not written.
@@ -26,6 +27,7 @@ from finetune_lab import REPO_ROOT
 from finetune_lab.course import params, plan
 
 README = REPO_ROOT / "README.md"
+TRANSLATED_READMES = {"zh": "README.zh.md"}  # beside README.md, checked when present
 COURSE_TABLE_START = ("<!-- The course table is written from COURSE_PLAN in finetune_lab/course/plan.py by "
                       "`python -m finetune_lab.course sync --write`: edit the plan, not these rows. -->")
 COURSE_TABLE_END = "<!-- End of the course table. -->"
@@ -101,16 +103,29 @@ def _table_span(text: str) -> tuple[int, int]:
     return start + len(COURSE_TABLE_START) + 1, end
 
 
+def _readmes(readme: Path) -> list[tuple[Path, str]]:
+    """``[(README, language)]``: ``readme`` in English and each translated README beside it that exists."""
+    found = [(Path(readme), "en")]
+    for language, name in TRANSLATED_READMES.items():
+        path = Path(readme).with_name(name)
+        if path.exists():
+            found.append((path, language))
+    return found
+
+
 def readme_problems(readme: Path = README) -> list[str]:
-    """One line if the README's course table is not ``plan.readme_table()``."""
-    text = Path(readme).read_text(encoding="utf-8")
-    try:
-        start, end = _table_span(text)
-    except ValueError as error:
-        return [f"{Path(readme).name}: {error}"]
-    if text[start:end] != plan.readme_table():
-        return [f"{Path(readme).name}: its course table differs from COURSE_PLAN in course/plan.py"]
-    return []
+    """One line per README (README.md, README.zh.md) whose course table is not ``plan.readme_table(language)``."""
+    found = []
+    for path, language in _readmes(readme):
+        text = path.read_text(encoding="utf-8")
+        try:
+            start, end = _table_span(text)
+        except ValueError as error:
+            found.append(f"{path.name}: {error}")
+            continue
+        if text[start:end] != plan.readme_table(language):
+            found.append(f"{path.name}: its course table differs from COURSE_PLAN in course/plan.py")
+    return found
 
 
 def problems(notebooks_dir: Path = plan.NOTEBOOKS_DIR, readme: Path = README) -> list[str]:
@@ -136,11 +151,12 @@ def write(notebooks_dir: Path = plan.NOTEBOOKS_DIR, readme: Path = README) -> li
             cell["source"] = source.splitlines(keepends=True)
             write_notebook(path, notebook)
             changed.append(path)
-    text = Path(readme).read_text(encoding="utf-8")
-    start, end = _table_span(text)
-    if text[start:end] != plan.readme_table():
-        Path(readme).write_text(text[:start] + plan.readme_table() + text[end:], encoding="utf-8")
-        changed.append(Path(readme))
+    for path, language in _readmes(readme):
+        text = path.read_text(encoding="utf-8")
+        start, end = _table_span(text)
+        if text[start:end] != plan.readme_table(language):
+            path.write_text(text[:start] + plan.readme_table(language) + text[end:], encoding="utf-8")
+            changed.append(path)
     return changed
 
 

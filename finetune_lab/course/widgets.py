@@ -34,6 +34,7 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import ipywidgets
 
+from finetune_lab.course.messages import tr
 from finetune_lab.course.params import Parameter, ParameterError, Value, _spec, coerce, format_value
 
 Callback = Callable[[dict[str, Value]], Any]
@@ -52,8 +53,8 @@ def _float_step(low: float, high: float) -> float:
 
 
 def tooltip(parameter: Parameter) -> str:
-    """What hovering a parameter's widgets shows: why its default, and its allowed values."""
-    return f"{parameter.why}. Allowed: {parameter.allowed()}."
+    """What hovering a parameter's widgets shows: why its default, and its allowed values (``messages.tr``)."""
+    return tr("{why}. Allowed: {allowed}.", why=tr(parameter.why), allowed=parameter.allowed())
 
 
 def parameter_slider(parameter: Parameter, value: int | float) -> ipywidgets.ValueWidget | None:
@@ -155,7 +156,7 @@ class ParameterPanel(ipywidgets.VBox):
         self._setting_slider = False
         self.output = ipywidgets.Output()
         self.run_button = None if live else ipywidgets.Button(
-            description="Run", button_style="primary", tooltip="validate the values and run")
+            description=tr("Run"), button_style="primary", tooltip=tr("validate the values and run"))
         rows = [_row(self.parameters[name], widget, self.sliders.get(name))
                 for name, widget in self.controls.items()]
         footer = [self.run_button] if self.run_button else []
@@ -209,7 +210,7 @@ class ParameterPanel(ipywidgets.VBox):
         """
         shown = ", ".join(f"{name}={widget.value}" if self.parameters[name].kind in (int, float)
                           else f"{name}={widget.value!r}" for name, widget in self.controls.items())
-        text = f"[parameter panel: run this cell in JupyterLab to change the values] {shown}"
+        text = tr("[parameter panel: run this cell in JupyterLab to change the values] {shown}", shown=shown)
         return text + ("\n" + self.text.rstrip("\n") if self.text.strip() else "")
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
@@ -274,7 +275,8 @@ def _tee_stdout() -> Iterator[io.StringIO]:
 def _row(parameter: Parameter, widget: ipywidgets.Widget, slider: ipywidgets.Widget | None) -> ipywidgets.Widget:
     """The widget (and its slider) with its reason and allowed values in small grey text beside it."""
     why = ipywidgets.HTML(f"<small style='color:gray' title='{html.escape(tooltip(parameter), quote=True)}'>"
-                          f"{html.escape(parameter.why)} (allowed: {html.escape(parameter.allowed())})</small>")
+                          + html.escape(tr("{why} (allowed: {allowed})", why=tr(parameter.why),
+                                           allowed=parameter.allowed())) + "</small>")
     return ipywidgets.HBox([parameter_label(parameter), widget, *([slider] if slider is not None else []), why])
 
 

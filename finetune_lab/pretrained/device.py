@@ -76,11 +76,13 @@ def mixed_precision_policy(capability: tuple[int, int] | None) -> str:
 def describe_precision(capability: tuple[int, int] | None) -> str:
     """``mixed_precision_policy`` in words, for the environment check of notebook 00."""
     policy = mixed_precision_policy(capability)
+    from finetune_lab.course.messages import tr
+
     if capability is None:
-        return "not used (CPU: float32)"
-    return {"mixed_bfloat16": "bfloat16 (mixed_bfloat16)",
-            "mixed_float16": "float16 (mixed_float16, with loss scaling)",
-            "float32": "not available (compute capability below 7.0: float32)"}[policy]
+        return tr("not used (CPU: float32)")
+    return {"mixed_bfloat16": tr("bfloat16 (mixed_bfloat16)"),
+            "mixed_float16": tr("float16 (mixed_float16, with loss scaling)"),
+            "float32": tr("not available (compute capability below 7.0: float32)")}[policy]
 
 
 def configure_device(mixed_precision: bool = True, threads: int | None = None,

@@ -49,6 +49,7 @@ from finetune_lab.progress import progress_bar
 from transformers import AdamWeightDecay, create_optimizer
 
 from finetune_lab.checks import check_counts
+from finetune_lab.course.messages import tr
 from finetune_lab.early_stopping import EarlyStopping, History
 from finetune_lab.pretrained import checkpoints, interrupts
 from finetune_lab.pretrained.batches import FEATURES_SIGNATURE, LENGTH_GROUP_BATCHES, Encoded, pad_batch, training_order
@@ -388,7 +389,7 @@ def fine_tune(model: tf.keras.Model, tokenizer, optimizer, schedule, train: Enco
             batches = run.take_order() or training_order(train.lengths, batch_size, seed=seed * 1000 + epoch,
                                                          pool_batches=length_pool_batches)
             first = run.take_step_in_epoch()
-            bar = progress_bar(total=len(batches), initial=first, desc=f"epoch {epoch}/{epochs}", unit="batch",
+            bar = progress_bar(total=len(batches), initial=first, desc=tr("epoch {epoch}/{epochs}", epoch=epoch, epochs=epochs), unit="batch",
                        disable=not progress)
             epoch_started, examples, tokens = time.perf_counter(), 0, 0
             for position in range(first, len(batches)):
@@ -417,8 +418,9 @@ def fine_tune(model: tf.keras.Model, tokenizer, optimizer, schedule, train: Enco
             result = evaluate(model, tokenizer, validation, batch_size * 2)
             history.record_epoch(np.mean(history.step_loss[-len(batches):]), result.loss, result.accuracy)
             if progress:
-                print(f"epoch {epoch}: train loss {history.train_loss[-1]:.4f}, "
-                      f"validation loss {result.loss:.4f}, validation accuracy {result.accuracy:.4f}")
+                print(tr("epoch {epoch}: train loss {train_loss:.4f}, validation loss {loss:.4f}, "
+                         "validation accuracy {accuracy:.4f}", epoch=epoch, train_loss=history.train_loss[-1],
+                         loss=result.loss, accuracy=result.accuracy))
             _warn_if_collapsed(result, validation.labels, history, epoch)
             if run.stopping.update(epoch, result.accuracy if monitor == "accuracy" else result.loss):
                 run.best_weights, history.best_epoch = model.get_weights(), epoch
@@ -473,7 +475,7 @@ def _resumed(saver, settings: dict, patience: int, mode: str, progress: bool) ->
     """The run as the newest checkpoint left it (the model, optimizer and dropout restored too)."""
     restored = saver.restore(settings)
     if restored is None:
-        print(f"resume: no checkpoint in {saver.folder} yet, so training starts from the beginning")
+        print(tr("resume: no checkpoint in {folder} yet, so training starts from the beginning", folder=saver.folder))
         return _Run(History(), EarlyStopping(patience, mode))
     state, best_weights = restored
     run = _Run(state.restore_history(), state.restore_stopping(patience, mode), best_weights,
@@ -481,10 +483,10 @@ def _resumed(saver, settings: dict, patience: int, mode: str, progress: bool) ->
                state.finished)
     run.history.interrupted = False
     if progress:
-        where = ("training had finished: nothing to train" if state.finished else
-                 f"continuing at step {len(run.history.step_loss) + 1} (epoch {state.epochs_done + 1}, "
-                 f"batch {state.step_in_epoch + 1})")
-        print(f"resumed from {saver.latest}: {where}")
+        where = (tr("training had finished: nothing to train") if state.finished else
+                 tr("continuing at step {step} (epoch {epoch}, batch {batch})", step=len(run.history.step_loss) + 1,
+                    epoch=state.epochs_done + 1, batch=state.step_in_epoch + 1))
+        print(tr("resumed from {checkpoint}: {where}", checkpoint=saver.latest, where=where))
     return run
 
 
@@ -502,13 +504,14 @@ def _live_curves(steps_per_epoch: int):
 
 def _resume_hint(history: History, steps_per_epoch: int, epochs: int, saver) -> str:
     """The one line printed after an interrupt: where training stopped, what was kept, how to go on."""
-    kept = (f"the model holds epoch {history.best_epoch}'s weights (the best so far)" if history.best_epoch
-            else "the model holds the weights of the last step (no epoch has ended)")
-    where = f"interrupted after step {len(history.step_loss)} of {steps_per_epoch * epochs}; {kept}"
+    kept = (tr("the model holds epoch {epoch}'s weights (the best so far)", epoch=history.best_epoch)
+            if history.best_epoch else tr("the model holds the weights of the last step (no epoch has ended)"))
+    where = tr("interrupted after step {step} of {steps}; {kept}", step=len(history.step_loss),
+               steps=steps_per_epoch * epochs, kept=kept)
     if saver is None:
-        return f"{where}; no checkpoint (checkpoint_dir=None), so a new run starts from the beginning"
-    return (f"{where}; checkpoint in {saver.folder}: to continue, run again with resume=True "
-            "(course runner: python -m finetune_lab.course run --resume RUN_DIR)")
+        return tr("{where}; no checkpoint (checkpoint_dir=None), so a new run starts from the beginning", where=where)
+    return tr("{where}; checkpoint in {folder}: to continue, run again with resume=True "
+              "(course runner: python -m finetune_lab.course run --resume RUN_DIR)", where=where, folder=saver.folder)
 
 
 class TrainingDivergedError(RuntimeError):
@@ -546,11 +549,13 @@ def collapse_warning(predictions: np.ndarray, labels: np.ndarray, loss: float, n
     top, share = int(counts.argmax()), counts.max() / len(predictions)
     label_share = float(np.mean(labels == top))
     if share >= 0.95 and share >= label_share + 0.05:
-        return (f"the model predicts class {top} for {share:.0%} of the validation examples (it is "
-                f"{label_share:.0%} of their labels): it has collapsed to one class. {LEARNING_RATE_ADVICE}")
+        return tr("the model predicts class {top} for {share:.0%} of the validation examples (it is "
+                  "{label_share:.0%} of their labels): it has collapsed to one class. {advice}",
+                  top=top, share=share, label_share=label_share, advice=tr(LEARNING_RATE_ADVICE))
     if abs(loss - math.log(num_labels)) < 0.01:
-        return (f"the validation loss {loss:.4f} sits at ln {num_labels} = {math.log(num_labels):.4f}, the loss "
-                f"of a uniform guess: the model has learned nothing. {LEARNING_RATE_ADVICE}")
+        return tr("the validation loss {loss:.4f} sits at ln {num_labels} = {log_labels:.4f}, the loss "
+                  "of a uniform guess: the model has learned nothing. {advice}",
+                  loss=loss, num_labels=num_labels, log_labels=math.log(num_labels), advice=tr(LEARNING_RATE_ADVICE))
     return None
 
 
@@ -562,4 +567,4 @@ def _warn_if_collapsed(result, labels: np.ndarray, history: History, epoch: int)
     warning = collapse_warning(result.predictions, labels, result.loss, result.probabilities.shape[1])
     if warning:
         history.warnings.append(f"epoch {epoch}: {warning}")
-        print(f"warning, epoch {epoch}: {warning}")
+        print(tr("warning, epoch {epoch}: {warning}", epoch=epoch, warning=warning))

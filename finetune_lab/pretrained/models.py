@@ -186,7 +186,9 @@ class AutoChoice:
     reason: str
 
     def line(self) -> str:
-        return f"model 'auto' -> {self.name}: {self.reason}"
+        from finetune_lab.course.messages import tr
+
+        return tr("model 'auto' -> {name}: {reason}", name=self.name, reason=self.reason)
 
 
 def choose_auto(gpu_available: bool) -> AutoChoice:
@@ -200,23 +202,25 @@ def choose_auto(gpu_available: bool) -> AutoChoice:
         ModelNotFoundError: ``FINETUNE_LAB_BERT_BASE`` is set but is not a
             model folder (a typo should not silently train another model).
     """
+    from finetune_lab.course.messages import tr
+
     if not gpu_available:
         return AutoChoice(str(offline_model_dir()), MINILM_NAME,
-                          "no GPU, and MiniLM fine-tunes on a CPU in minutes")
+                          tr("no GPU, and MiniLM fine-tunes on a CPU in minutes"))
     folder = os.environ.get(BERT_BASE_ENV_VAR, "").strip()
     if folder:
         return AutoChoice(_bert_base_folder(folder), f"bert-base-uncased from {folder}",
-                          f"a GPU, and {BERT_BASE_ENV_VAR} names this local copy")
+                          tr("a GPU, and {variable} names this local copy", variable=BERT_BASE_ENV_VAR))
     reachable, why = hub_reachable()
     if reachable:
-        return AutoChoice(GPU_MODEL, GPU_MODEL, f"a GPU, and the Hugging Face hub is reachable ({why})")
+        return AutoChoice(GPU_MODEL, GPU_MODEL, tr("a GPU, and the Hugging Face hub is reachable ({why})", why=why))
     if _in_hub_cache(GPU_MODEL):
         return AutoChoice(GPU_MODEL, f"{GPU_MODEL} (local Hugging Face cache)",
-                          f"a GPU; the hub is not reachable ({why}), but its files are in the local cache")
+                          tr("a GPU; the hub is not reachable ({why}), but its files are in the local cache", why=why))
     return AutoChoice(str(offline_model_dir()), MINILM_NAME,
-                      f"a GPU, but no bert-base: {BERT_BASE_ENV_VAR} is not set and the Hugging Face hub is "
-                      f"not reachable ({why}); to use bert-base offline, set {BERT_BASE_ENV_VAR}=/path/to/"
-                      "bert-base-uncased (a save_pretrained folder)")
+                      tr("a GPU, but no bert-base: {variable} is not set and the Hugging Face hub is not reachable "
+                         "({why}); to use bert-base offline, set {variable}=/path/to/bert-base-uncased (a "
+                         "save_pretrained folder)", variable=BERT_BASE_ENV_VAR, why=why))
 
 
 def _bert_base_folder(folder: str) -> str:

@@ -15,6 +15,8 @@ import numpy as np
 from matplotlib.ticker import MaxNLocator
 from sklearn.metrics import ConfusionMatrixDisplay
 
+from finetune_lab.course.messages import tr
+
 
 def training_curves(history, steps_per_epoch: int, validation_examples: int | None = None):
     """Per-step training loss (with a moving average), per-epoch validation loss and accuracy.
@@ -31,24 +33,24 @@ def training_curves(history, steps_per_epoch: int, validation_examples: int | No
     """
     figure, (loss_axis, accuracy_axis) = plt.subplots(1, 2, figsize=(11, 3.6))
     steps = np.arange(1, len(history.step_loss) + 1)
-    loss_axis.plot(steps, history.step_loss, color="lightgray", label="training loss (each step)")
+    loss_axis.plot(steps, history.step_loss, color="lightgray", label=tr("training loss (each step)"))
     window = max(1, min(steps_per_epoch // 10, len(history.step_loss)))
     smooth = np.convolve(history.step_loss, np.ones(window) / window, mode="valid")
-    loss_axis.plot(steps[window - 1:], smooth, label=f"training loss ({window}-step average)")
+    loss_axis.plot(steps[window - 1:], smooth, label=tr("training loss ({window}-step average)", window=window))
     epoch_ends = steps_per_epoch * np.arange(1, len(history.validation_loss) + 1)
-    loss_axis.plot(epoch_ends, history.validation_loss, "o-", label="validation loss (each epoch)")
-    loss_axis.set(xlabel="step", ylabel="cross-entropy (nats)", title="Loss")
+    loss_axis.plot(epoch_ends, history.validation_loss, "o-", label=tr("validation loss (each epoch)"))
+    loss_axis.set(xlabel=tr("step"), ylabel=tr("cross-entropy (nats)"), title=tr("Loss"))
     loss_axis.legend()
     epochs = np.arange(1, len(history.validation_accuracy) + 1)
     accuracy = np.asarray(history.validation_accuracy)
     errors = None if validation_examples is None else np.sqrt(accuracy * (1 - accuracy) / validation_examples)
     accuracy_axis.errorbar(epochs, accuracy, yerr=errors, fmt="o-", capsize=4,
-                           label="validation accuracy" + ("" if errors is None else " ± 1 standard error"))
-    accuracy_axis.axvline(history.best_epoch, linestyle=":", color="gray", label="best epoch (kept)")
+                           label=tr("validation accuracy") if errors is None else tr("validation accuracy ± 1 standard error"))
+    accuracy_axis.axvline(history.best_epoch, linestyle=":", color="gray", label=tr("best epoch (kept)"))
     if history.stopped_early:
-        accuracy_axis.axvline(len(epochs), linestyle="--", color="tab:red", label="early stopping stopped here")
+        accuracy_axis.axvline(len(epochs), linestyle="--", color="tab:red", label=tr("early stopping stopped here"))
     accuracy_axis.xaxis.set_major_locator(MaxNLocator(integer=True))
-    accuracy_axis.set(xlabel="epoch", ylabel="accuracy", title="Validation accuracy", xlim=(0.5, len(epochs) + 0.5))
+    accuracy_axis.set(xlabel=tr("epoch"), ylabel=tr("accuracy"), title=tr("Validation accuracy"), xlim=(0.5, len(epochs) + 0.5))
     accuracy_axis.legend(fontsize="small")
     figure.tight_layout()
     return figure
@@ -61,7 +63,7 @@ def confusion_matrix(metrics: dict, title: str):
     named negative and positive) or ``metrics.multiclass_metrics``, whose
     ``class_names`` label the K rows and columns (notebook 07).
     """
-    names = metrics.get("class_names", ["negative", "positive"])
+    names = metrics.get("class_names", ["negative", "positive"])  # data's class names: not translated
     size = 2.4 + 0.7 * len(names)
     figure, axis = plt.subplots(figsize=(size, size * 0.9))
     ConfusionMatrixDisplay(np.array(metrics["confusion_matrix"]),
