@@ -9,7 +9,11 @@ Each run is notebook 05's recipe with its defaults (``finetune_lab.pretrained.re
 the seeded subset, the validation split, the model and its new head, AdamW
 with warm-up and decay, early stopping on validation) and one change, the
 ``seed`` parameter, which fixes the subset, the split, the head's
-initialisation, dropout and the batch order. ``--head mean`` puts
+initialisation, dropout and the batch order. Training writes epoch-end
+checkpoints to a temporary folder, as notebook 05 does: with checkpoints,
+dropout draws its masks from seeded generators
+(``pretrained.checkpoints.resumable_dropout``), so a seed here gives the
+notebook's run. ``--head mean`` puts
 ``models.mean_pooling_classifier`` on the same encoder instead of the [CLS]
 head (the optimizer is built before the first step, so it trains the new head).
 ``--split random`` splits validation from the subset at random, as the recipe
@@ -31,6 +35,7 @@ import json
 import shlex
 import statistics
 import sys
+import tempfile
 import time
 from datetime import datetime, timezone
 
@@ -64,12 +69,15 @@ def train_once(seed: int, head: str, split: str = "grouped") -> dict:
     from finetune_lab.pretrained import inference, models, recipe
 
     started = time.perf_counter()
-    prepared = recipe.prepare({"seed": seed}, mixed_precision=False, progress=False)
+    checkpoints = tempfile.TemporaryDirectory(prefix="seed_spread_")
+    prepared = recipe.prepare({"seed": seed}, mixed_precision=False, progress=False,
+                              checkpoint_dir=checkpoints.name)
     if split == "random":
         split_at_random(prepared)
     if head == "mean":
         prepared.model = models.mean_pooling_classifier(prepared.model)
-    history = recipe.fit(prepared)
+    with checkpoints:
+        history = recipe.fit(prepared)
     dev = inference.evaluate(prepared.model, prepared.tokenizer, prepared.dev)
     best = history.best_epoch
     return {"seed": seed, "best_epoch": best, "epochs_run": history.epochs_run,

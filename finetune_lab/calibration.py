@@ -308,13 +308,18 @@ def threshold_for_precision(labels, positive_probabilities, target_precision: fl
 
 
 def threshold_metrics(labels, positive_probabilities, decision_threshold: float = 0.5) -> dict:
-    """Accuracy, precision, recall, F1 when "positive" means P(positive) > threshold (notebook 06).
+    """Accuracy, precision, recall, F1 when "positive" means P(positive) >= threshold (notebook 06).
+
+    ">=" is scikit-learn's rule (``precision_recall_curve``'s thresholds are
+    scores, each the lowest one called positive), so a threshold chosen from
+    that curve gives here the precision the curve reported.
 
     Args:
         labels: (n,) true classes 0/1.
         positive_probabilities: (n,) float P(class 1).
         decision_threshold: in [0, 1]. At 0.5 the predictions equal the argmax
-            of the two probabilities (a tie at exactly 0.5 goes to class 0, as argmax does).
+            of the two probabilities, except a tie at exactly 0.5 (class 1
+            here, class 0 for argmax).
 
     Returns:
         ``metrics.classification_metrics`` at that threshold, plus
@@ -325,7 +330,7 @@ def threshold_metrics(labels, positive_probabilities, decision_threshold: float 
     """
     if not 0.0 <= decision_threshold <= 1.0:
         raise ValueError(f"decision_threshold must be in [0, 1], got {decision_threshold}")
-    predictions = (np.asarray(positive_probabilities) > decision_threshold).astype(np.int64)
+    predictions = (np.asarray(positive_probabilities) >= decision_threshold).astype(np.int64)
     metrics = classification_metrics(labels, predictions)
     metrics["positive_share"] = float(predictions.mean())
     return metrics

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from sklearn.metrics import precision_recall_curve
 from scipy import stats
 from sklearn.calibration import calibration_curve
 from sklearn.metrics import accuracy_score
@@ -149,8 +150,19 @@ def test_threshold_metrics_at_the_extremes():
     labels, positive = np.array([0, 1, 1, 0]), np.array([0.1, 0.9, 0.6, 0.3])
     assert calibration.threshold_metrics(labels, positive, 0.0)["recall"] == 1.0
     assert calibration.threshold_metrics(labels, positive, 1.0)["positive_share"] == 0.0
+    assert calibration.threshold_metrics(labels, positive, 0.6)["positive_share"] == 0.5   # 0.6 itself is called positive
     with pytest.raises(ValueError, match="decision_threshold"):
         calibration.threshold_metrics(labels, positive, 1.5)
+
+
+def test_a_threshold_from_the_precision_recall_curve_gives_the_curves_precision():
+    rng = np.random.default_rng(4)
+    labels = rng.integers(0, 2, size=200)
+    scores = np.round(np.clip(0.3 * labels + rng.uniform(size=200) * 0.7, 0, 1), 2)   # ties, as float32 outputs have
+    precision, recall, thresholds = precision_recall_curve(labels, scores)
+    for i in range(0, len(thresholds), 7):
+        metrics = calibration.threshold_metrics(labels, scores, float(thresholds[i]))
+        assert (metrics["precision"], metrics["recall"]) == pytest.approx((precision[i], recall[i]))
 
 
 # ---------------------------------------------------------------- paired bootstrap of a difference

@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 import finetune_lab  # noqa: F401  (environment first, as in the notebooks)
+from finetune_lab import atomic
 from finetune_lab.course import plan, runner
 from finetune_lab.course import params
 from finetune_lab.course.params import Parameter, ParameterError
@@ -298,3 +299,13 @@ def test_resume_of_a_missing_folder_is_a_usage_error(tmp_path, capsys):
     code = runner.main(["run", "--resume", str(tmp_path / "nowhere"), "--notebooks", str(tmp_path / "notebooks"),
                         "--runs-dir", str(tmp_path / "runs"), "--no-progress"])
     assert code == 2 and "no such run folder" in capsys.readouterr().err
+
+
+def test_a_record_of_an_interrupted_training_is_not_a_completed_notebook(tmp_path):
+    notebook = tmp_path / "05_fine_tune_bert.ipynb"
+    for interrupted, expected in [(False, "ok"), (True, None)]:
+        atomic.write_text(tmp_path / "05_fine_tune_bert.json", json.dumps(
+            {"notebook": "05_fine_tune_bert", "status": "ok", "runtime_seconds": 1.0,
+             "metrics": {"dev_accuracy": 0.86, "interrupted": interrupted}}))
+        done = runner.completed(tmp_path, notebook)
+        assert (done.status if done else None) == expected

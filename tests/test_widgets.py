@@ -8,7 +8,7 @@ import pytest
 
 import finetune_lab  # noqa: F401  (environment first, as in the notebooks)
 from finetune_lab.course.params import Parameter, ParameterError, check_overrides, check_parameters, format_value
-from finetune_lab.course.plan import NOTEBOOKS_DIR
+from finetune_lab.course.plan import NOTEBOOKS_DIR, find_notebooks
 from finetune_lab.course.widgets import WIDGET_VIEW, parameter_panel, without_widget_state
 
 SPEC = (
@@ -233,12 +233,14 @@ def test_stored_notebooks_keep_widget_text_but_no_widget_state():
         {"output_type": "stream", "name": "stdout", "text": "done\n"}]
 
 
-@pytest.mark.parametrize("notebook", ["00_start_here", "01_empirical_risk"])
-def test_the_stored_notebooks_carry_no_widget_state(notebook):
-    # The lead extends this to every notebook once 02-07 are re-executed by the course runner.
+@pytest.mark.parametrize("notebook", [path.stem for path in find_notebooks(NOTEBOOKS_DIR)])
+def test_the_stored_notebooks_carry_no_widget_state_and_no_unfinished_bars(notebook):
     stored = json.loads((NOTEBOOKS_DIR / f"{notebook}.ipynb").read_text(encoding="utf-8"))
     assert "widgets" not in stored["metadata"]
     outputs = [o for cell in stored["cells"] for o in cell.get("outputs", [])]
     assert not any(WIDGET_VIEW in o.get("data", {}) for o in outputs)
-    panel_text = [o["data"]["text/plain"] for o in outputs if "parameter panel" in "".join(o.get("data", {}).get("text/plain", ""))]
-    assert panel_text and all("…" not in "".join(text) for text in panel_text)
+    texts = ["".join(o.get("data", {}).get("text/plain", "")) + "".join(o.get("text", "")) for o in outputs]
+    assert not [t for t in texts if " 0%|" in t], "a progress bar stored as unfinished"
+    panel_text = [t for t in texts if "parameter panel" in t]
+    if any("parameter_panel(" in "".join(cell["source"]) for cell in stored["cells"]):
+        assert panel_text and all("…" not in text for text in panel_text)

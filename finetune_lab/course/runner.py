@@ -309,6 +309,9 @@ def run_course(notebooks: Sequence[Path], run_dir: Path, profile: Mapping[str, M
 def completed(run_dir: Path, notebook: Path) -> Result | None:
     """The Result of ``notebook`` if ``run_dir`` holds its record with status ok, else None.
 
+    A record whose metrics say ``interrupted`` (training stopped at the stop
+    button and the notebook went on) is not complete.
+
     Records are written atomically (``records.write_record``) at a notebook's
     very end, so one that is there and reads back is a completed notebook.
     """
@@ -317,8 +320,8 @@ def completed(run_dir: Path, notebook: Path) -> Result | None:
         record = read_record(path)
     except (FileNotFoundError, ValueError):  # absent, or not a record: run it
         return None
-    if record.get("status") != "ok":
-        return None
+    if record.get("status") != "ok" or record.get("metrics", {}).get("interrupted"):
+        return None  # an interrupted training (05's record says so) is not complete: run it, resuming
     executed = Path(run_dir) / notebook.name
     return Result(notebook.stem, "ok", float(record.get("runtime_seconds") or 0.0),
                   executed=executed if executed.exists() else None, metrics=record.get("metrics", {}))
