@@ -40,6 +40,7 @@ import time
 from datetime import datetime, timezone
 
 from benchmarks.fine_tune_speed import RESULTS_DIR, machine, seed_argument
+from finetune_lab import atomic
 
 HEADS = ("cls", "mean")
 SPLITS = ("grouped", "random")
@@ -158,8 +159,8 @@ def main(argv=None) -> None:
     for seed in args.seeds:
         runs.append(train_once(seed, args.head, args.split))
         result = summary(runs, args.head, command, args.split)
-        (RESULTS_DIR / f"{name}.json").write_text(json.dumps(result, indent=1))
-        (RESULTS_DIR / f"{name}.md").write_text(markdown(result))
+        atomic.write_text(RESULTS_DIR / f"{name}.json", json.dumps(result, indent=1))
+        atomic.write_text(RESULTS_DIR / f"{name}.md", markdown(result))
         print(f"seed {seed}: dev accuracy {runs[-1]['dev_accuracy']:.4f}, validation "
               f"{runs[-1]['validation_accuracy']:.4f} ({runs[-1]['minutes']:.1f} min)", flush=True)
     print(markdown(result))

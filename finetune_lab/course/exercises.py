@@ -835,8 +835,8 @@ def check_temperature_scaling(student_function: Callable) -> CheckResult:
         return _not_yet(f"test logits of 800 and 1000 give test_nll_before = {extreme_before:.6g}, expected 400 "
                         "(a wrong answer with a logit gap of 800 costs 800 nats): exp(800) overflows and "
                         "log(0) is -inf. Compute z - logsumexp(z), subtracting each row's maximum first.")
-    return _correct(f"T = {temperature:.3f} fitted on dev; test cross-entropy {before:.3f} -> {after:.3f} nats, "
-                    "exact even for logits of 1000.")
+    return _correct(f"on the checker's own synthetic logits, T = {temperature:.3f} fitted on their dev; their test "
+                    f"cross-entropy {before:.3f} -> {after:.3f} nats, exact even for logits of 1000.")
 
 
 def _threshold_fixture() -> tuple[np.ndarray, np.ndarray]:

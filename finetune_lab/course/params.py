@@ -354,9 +354,9 @@ EVALUATION_PARAMETERS = (
     Parameter("model_dir", _FINE_TUNED_MODEL_DIR, "where notebook 05 saves its fine-tuned model; "
               "if no model is there, this notebook fine-tunes a small one and saves it there"),
     Parameter("fallback_train_examples", 2000, "used only without a saved model: one short epoch "
-              "on 2,000 examples reaches about 0.8 test accuracy", low=100, high=_SST2_TRAIN),
-    Parameter("decision_threshold", 0.5, "P(positive) above which a text is called positive; "
-              "0.5 gives the argmax of the two probabilities (two-class data only)", low=0.0, high=1.0),
+              "on 2,000 examples, about a minute on a CPU, gives a usable model (notebook 06 reports its scores)", low=100, high=_SST2_TRAIN),
+    Parameter("decision_threshold", 0.5, "P(positive) from which a text is called positive (>=); "
+              "0.5 gives the argmax of the two probabilities but for exact ties (two-class data only)", low=0.0, high=1.0),
     Parameter("target_precision", 0.95, "the precision a threshold chosen on dev must reach for the "
               "positive class (an example requirement; two-class data only)", low=0.5, high=1.0),
     Parameter("num_bootstrap", 1000, "resamples per bootstrap interval (test metrics, paired differences, "
@@ -385,8 +385,8 @@ TRANSFER_PARAMETERS = (
               "(the small sets get min_train_steps instead)", low=1, high=100),
     Parameter("min_train_steps", 40, "every run gets at least this many gradient steps: from a new head, "
               "MiniLM predicts one class for its first 20 or so steps whatever the data size. Chosen on dev, "
-              "the development set (data/README.md, 'Data protocol'): 8 to 10 steps scored the majority class "
-              "there at 32 to 300 examples, so dev numbers at this setting are somewhat optimistic",
+              "the development set (data/README.md, 'Data protocol'): one epoch in batches of 32 (1 to 10 "
+              "steps) scored the majority class there at 32 to 300 examples, so dev numbers at this setting are somewhat optimistic",
               low=1, high=10000),
     replace(_FINE_TUNE_LEARNING_RATE, why="notebook 05's peak rate for MiniLM, for every run that starts "
             "from the pretrained weights"),

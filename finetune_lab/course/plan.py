@@ -95,7 +95,7 @@ COURSE_PLAN = (
         "logistic regression vs TF-IDF; fine-tuning vs a tuned random initialisation vs feature extraction; "
         "freezing strategies and layer-wise learning rates; a data-efficiency curve with error bars over "
         "seeds and the dev sample; masked-language-model pretraining (offline proxy); exercises",
-        7, "fine-tuning about 0.63–0.80 dev accuracy at 32–1,000 examples; a random initialisation with its "
+        5, "fine-tuning about 0.63–0.80 dev accuracy at 32–1,000 examples; a random initialisation with its "
         "own learning rate stays near 0.5, 0.2–0.3 below from 100 examples on (inside the noise at 32)"),
     PlannedNotebook(
         "05_fine_tune_bert", "fine-tuning MiniLM (BERT architecture) on "
@@ -103,7 +103,7 @@ COURSE_PLAN = (
         "weight decay, early stopping (and a run where it stops); a leak-free validation split; why fine-tuning "
         "learning rates are small; a mean-pooling head against [CLS]; the seed spread; common mistakes measured; "
         "exercises",
-        7, "dev accuracy from about 0.5 (a new head) to about 0.85"),
+        6, "dev accuracy from about 0.5 (a new head) to about 0.86"),
     PlannedNotebook(
         "06_evaluation_and_deployment", "test metrics for any number of classes (per class, macro F1, the "
         "majority baseline) with bootstrap intervals, ROC and PR curves and a threshold chosen on dev (two "
