@@ -1,8 +1,6 @@
 """The Chinese edition is generated from the English notebooks: the code rule, staleness, building, the check."""
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
@@ -52,24 +50,6 @@ def test_changed_comments_and_strings_are_the_same_code(english, translated):
 def test_changed_code_is_not_the_same_code_and_the_difference_says_where(english, translated, said):
     why = code_identity.difference(english, translated)
     assert why is not None and said in why and why.startswith("line ")
-
-
-def test_the_rule_holds_on_python_3_12_and_3_13_tokens_too():
-    """3.12 tokenizes f-strings into FSTRING_START/MIDDLE/END: run the rule under each Python found here."""
-    pythons = [path for path in (Path(sys.base_prefix).parent / version / "bin" / "python"
-                                 for version in ("3.12.1", "3.13.0")) if path.exists()]
-    if not pythons:
-        pytest.skip("no Python 3.12 or 3.13 on this machine; the tokens of this Python are tested above")
-    script = (
-        "import importlib.util, sys\n"
-        f"spec = importlib.util.spec_from_file_location('ci', {str(Path(code_identity.__file__))!r})\n"
-        "ci = importlib.util.module_from_spec(spec); sys.modules['ci'] = ci; spec.loader.exec_module(ci)\n"
-        "ok = ci.difference('print(f\"{x:.2f} s {d[\\'k\\']!r}\")  # c', 'print(f\"{x:.2f} 秒 {d[\\'k\\']!r}\")')\n"
-        "bad = ci.difference('print(f\"{x:.2f} s\")', 'print(f\"{y:.2f} 秒\")')\n"
-        "print(sys.version_info[:2] >= (3, 12), ok is None, bad is not None)\n")
-    for python in pythons:
-        result = subprocess.run([str(python), "-c", script], capture_output=True, text=True, check=True)
-        assert result.stdout.split() == ["True", "True", "True"], (python, result.stdout, result.stderr)
 
 
 def test_a_cell_that_does_not_tokenize_must_be_identical():
