@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -190,3 +191,15 @@ def test_the_progress_bar_shows_speeds_and_live_curves_stay_quiet_without_a_watc
     history = History(step_loss=[0.7, 0.6, 0.65])  # fewer steps than the averaging window
     figure = plots.training_curves(history, steps_per_epoch=100)
     assert list(figure.axes[0].lines[1].get_ydata()) == pytest.approx([0.65])  # one 3-step average
+
+
+def test_the_curves_of_a_run_interrupted_in_its_first_epoch_draw_without_an_epoch_or_a_warning():
+    from finetune_lab.early_stopping import History
+    from finetune_lab.pretrained import plots
+
+    history = History(step_loss=[0.7, 0.69, 0.68, 0.66])   # no epoch finished: no validation, best_epoch None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        figure = plots.training_curves(history, steps_per_epoch=100, validation_examples=800)
+    accuracy_axis = figure.axes[1]
+    assert accuracy_axis.get_xlim() == (0.5, 1.5) and not accuracy_axis.lines[1:]   # no best-epoch line

@@ -46,11 +46,12 @@ def training_curves(history, steps_per_epoch: int, validation_examples: int | No
     errors = None if validation_examples is None else np.sqrt(accuracy * (1 - accuracy) / validation_examples)
     accuracy_axis.errorbar(epochs, accuracy, yerr=errors, fmt="o-", capsize=4,
                            label=tr("validation accuracy") if errors is None else tr("validation accuracy ± 1 standard error"))
-    accuracy_axis.axvline(history.best_epoch, linestyle=":", color="gray", label=tr("best epoch (kept)"))
+    if history.best_epoch:  # None when training was interrupted before its first epoch ended
+        accuracy_axis.axvline(history.best_epoch, linestyle=":", color="gray", label=tr("best epoch (kept)"))
     if history.stopped_early:
         accuracy_axis.axvline(len(epochs), linestyle="--", color="tab:red", label=tr("early stopping stopped here"))
     accuracy_axis.xaxis.set_major_locator(MaxNLocator(integer=True))
-    accuracy_axis.set(xlabel=tr("epoch"), ylabel=tr("accuracy"), title=tr("Validation accuracy"), xlim=(0.5, len(epochs) + 0.5))
+    accuracy_axis.set(xlabel=tr("epoch"), ylabel=tr("accuracy"), title=tr("Validation accuracy"), xlim=(0.5, max(len(epochs), 1) + 0.5))
     accuracy_axis.legend(fontsize="small")
     figure.tight_layout()
     return figure
