@@ -1,5 +1,6 @@
 """One owner per fact: the notebooks and the README repeat params and plan, and must agree with them."""
 
+import json
 import ast
 
 import nbformat
@@ -102,3 +103,18 @@ def test_the_course_command_line_runs_the_check(capsys):
     from finetune_lab.course import runner
 
     assert runner.main(["sync"]) == 0 and capsys.readouterr().out == ""
+
+
+def test_every_notebook_names_the_kernel_make_setup_installs():
+    """JupyterLab rewrites (and so dirties) a notebook whose kernel's display name differs from the installed one."""
+    import re
+
+    from finetune_lab import REPO_ROOT
+
+    display_name = re.search(r'--display-name "([^"]+)"', (REPO_ROOT / "Makefile").read_text()).group(1)
+    notebooks = sorted((REPO_ROOT / "notebooks").glob("**/[0-9][0-9]_*.ipynb"))
+    assert len(notebooks) >= 16   # the English edition and the Chinese one
+    wrong = {str(path.relative_to(REPO_ROOT)): spec for path in notebooks
+             if (spec := json.loads(path.read_text(encoding="utf-8"))["metadata"].get("kernelspec"))
+             != {"display_name": display_name, "language": "python", "name": "python3"}}
+    assert not wrong, f"kernelspec differs from the Makefile's ({display_name!r}): {wrong}"

