@@ -27,6 +27,7 @@ REAL = "00_start_here"
     ("%matplotlib inline\nx = 1  # a", "%matplotlib inline\nx = 1  # 甲"),
     ("# NBVAL_CHECK_OUTPUT\nprint('ok')", "# NBVAL_CHECK_OUTPUT\nprint('好')"),
     ("x = (1,\n     2)", "x = (1,  # 第一个\n     2)"),
+    ("print(f\"{'precision':>10s}{p:8.3f}\")", "print(f\"{'精确率':>10s}{p:8.3f}\")"),  # a header inside a field
 ])
 def test_changed_comments_and_strings_are_the_same_code(english, translated):
     assert code_identity.difference(english, translated) is None
@@ -39,6 +40,7 @@ def test_changed_comments_and_strings_are_the_same_code(english, translated):
     ('print(f"{loss} s")', 'print(f"{loss * 2} 秒")', "{loss * 2}"),            # an f-string expression
     ('print(f"{a} {b}")', 'print(f"{b} {a}")', "{b}, {a}"),                     # fields out of order
     ('print(f"{a:.3f}")', 'print(f"{a:.2f}")', "{a:.2f}"),                      # a format spec
+    ("print(f\"{'recall':>8s}\")", "print(f\"{'召回率':>6s}\")", ":>6s"),          # a header's width
     ('print(f"{a!r}")', 'print(f"{a}")', "{a}"),                                # a conversion
     ("# NBVAL_CHECK_OUTPUT\nx", "# NBVAL_IGNORE_OUTPUT\nx", "NBVAL_IGNORE"),    # an nbval marker
     ("# NBVAL_CHECK_OUTPUT\nx", "x", "NBVAL_CHECK_OUTPUT"),                     # a marker dropped

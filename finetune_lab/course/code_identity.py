@@ -5,7 +5,9 @@ comments and replacing every string literal by a placeholder, except that
 
 - an f-string's replacement fields ``{expression!conversion:format}`` must be
   equal and in the same order (they are code: only the text around them is
-  translated);
+  translated), up to the string literals inside their expressions, which are
+  placeholders as everywhere (``{'precision':>10s}``, a table header, may be
+  translated; its width may not);
 - ``# NBVAL_...`` marker lines (nbval reads them) must be identical and in place;
 - IPython magic lines (``%...``, ``%%...``, ``!...``) must be identical;
 - bytes stay bytes (``b"..."`` is not text for a reader).
@@ -33,6 +35,7 @@ Standard library only (it is run under several Pythons by the tests).
 from __future__ import annotations
 
 import ast
+import copy
 import io
 import re
 import tokenize
@@ -149,6 +152,16 @@ def _literal_key(text: str) -> tuple[str, list]:
     return "str", _fields(node)
 
 
+class _StringPlaceholders(ast.NodeTransformer):
+    def visit_Constant(self, node: ast.Constant) -> ast.Constant:
+        return ast.Constant("…") if isinstance(node.value, str) else node
+
+
+def _strings_as_placeholders(expression: ast.expr) -> ast.expr:
+    """``expression`` with every string constant replaced by one placeholder (a copy; the tree is not changed)."""
+    return _StringPlaceholders().visit(copy.deepcopy(expression))
+
+
 def _fields(node: ast.AST) -> list[tuple[str, str, str]]:
     """An f-string's replacement fields as text: ``("x", "!r", ":.2f")``, format specs' own fields included."""
     fields = []
@@ -160,7 +173,7 @@ def _fields(node: ast.AST) -> list[tuple[str, str, str]]:
                 spec = ":" + "".join(part.value if isinstance(part, ast.Constant) else
                                      "{" + "".join("".join(field) for field in _fields(ast.JoinedStr([part]))) + "}"
                                      for part in value.format_spec.values)
-            fields.append((ast.unparse(value.value), conversion, spec))
+            fields.append((ast.unparse(_strings_as_placeholders(value.value)), conversion, spec))
     return fields
 
 
