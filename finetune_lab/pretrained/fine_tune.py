@@ -389,8 +389,8 @@ def fine_tune(model: tf.keras.Model, tokenizer, optimizer, schedule, train: Enco
             batches = run.take_order() or training_order(train.lengths, batch_size, seed=seed * 1000 + epoch,
                                                          pool_batches=length_pool_batches)
             first = run.take_step_in_epoch()
-            bar = progress_bar(total=len(batches), initial=first, desc=tr("epoch {epoch}/{epochs}", epoch=epoch, epochs=epochs), unit="batch",
-                       disable=not progress)
+            bar = progress_bar(total=len(batches), initial=first, unit="batch", disable=not progress,
+                               desc=tr("epoch {epoch}/{epochs}", epoch=epoch, epochs=epochs))
             epoch_started, examples, tokens = time.perf_counter(), 0, 0
             for position in range(first, len(batches)):
                 indices = batches[position]
